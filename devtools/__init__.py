@@ -1,0 +1,1 @@
+"""Developer tooling: never deployed. Reads template.yaml, runs DynamoDB Local, signs sample events."""

@@ -1,0 +1,74 @@
+"""Callbacks as Playhub sends them: signed bodies wrapped in API Gateway REST proxy events."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
+
+SAMPLE_CALLBACK_KEY = "local-callback-key"  # also in env.json: a sample, never a real key
+
+
+def signed_body(payload: dict[str, Any], key: str) -> tuple[str, str]:
+    """The body Playhub sends (canonical JSON) and its X-REQUEST-SIGN."""
+    body = canonical_json(payload)
+    return body.decode("utf-8"), sign(key, body)
+
+
+def api_gateway_event(path: str, body: str, headers: dict[str, str], *, stage: str = "live") -> dict[str, Any]:
+    """A REST API (v1) proxy event as API Gateway hands it to Lambda."""
+    request_id = str(uuid.uuid4())
+    all_headers = {"Content-Type": "application/json", "User-Agent": "Playhub", **headers}
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": "POST",
+        "headers": all_headers,
+        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": path,
+            "httpMethod": "POST",
+            "path": f"/{stage}{path}",
+            "stage": stage,
+            "requestId": request_id,
+            "identity": {"sourceIp": "34.22.222.37", "userAgent": "Playhub"},
+            "protocol": "HTTP/1.1",
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def callback_event(payload: dict[str, Any], key: str = SAMPLE_CALLBACK_KEY) -> dict[str, Any]:
+    body, signature = signed_body(payload, key)
+    return api_gateway_event(f"/{payload['action']}", body, {SIGNATURE_HEADER: signature})
+
+
+def playhub_id() -> str:
+    return str(uuid.uuid4())
+
+
+def write_sample_events(session_id: str, directory: str = "events") -> None:
+    """Regenerate events/*.json (run: python -m devtools.callbacks)."""
+    from pathlib import Path
+
+    bet_tx, round_id = "9f0c3a52-7f1e-4c55-9a55-0d8f3b5a6a11", "5b7e2f10-2c4d-4e8a-9b1c-3d5e7f9a1b2c"
+    payloads = {
+        "balance": {"action": "balance", "session_id": session_id},
+        "bet": {"action": "bet", "type": "bet", "session_id": session_id, "amount": "1.00",
+                "tx_id": bet_tx, "round_id": round_id},
+        "win": {"action": "win", "type": "win", "session_id": session_id, "amount": "2.50",
+                "tx_id": "0d4f6a8c-1e3b-4d5f-8a7c-9e1b3d5f7a9c", "round_id": round_id},
+        "refund": {"action": "refund", "session_id": session_id,
+                   "tx_id": "7c9e1b3d-5f7a-4c1e-8b3d-5f7a9c1e3b5d", "orig_tx_id": bet_tx},
+    }  # fmt: skip
+    for action, payload in payloads.items():
+        event = callback_event(payload)
+        event["requestContext"]["requestId"] = f"sample-{action}"
+        Path(directory, f"{action}.json").write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,100 @@
+"""Real DynamoDB Local (the jar inside the npm package amplify-dynamodb-simulator) on Java 17.
+
+`python -m devtools.dynamodb_local --port 8000` fetches it once into .cache/ and runs it in memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import subprocess
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from devtools.template import ROOT
+
+PACKAGE = "amplify-dynamodb-simulator@2.9.30"
+INSTALL_DIR = ROOT / ".cache" / "dynamodb-local"
+JAR = INSTALL_DIR / "package" / "emulator" / "DynamoDBLocal.jar"
+
+
+class DynamoDBLocalUnavailable(RuntimeError):
+    pass
+
+
+def java_missing_reason() -> str | None:
+    if shutil.which("java") is None:
+        return "Java is not installed (DynamoDB Local needs Java 17: apt-get install openjdk-17-jre-headless)"
+    return None
+
+
+def ensure_jar() -> Path:
+    """The jar, fetched with `npm pack` on first use (57 MB, no dependencies)."""
+    if JAR.exists():
+        return JAR
+    if shutil.which("npm") is None:
+        raise DynamoDBLocalUnavailable("npm is needed once to fetch DynamoDB Local")
+    INSTALL_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=scratch, check=True, capture_output=True)
+        archive = next(Path(scratch).glob("*.tgz"))
+        with tarfile.open(archive) as tar:
+            members = [m for m in tar.getmembers() if m.name.startswith("package/emulator/")]
+            tar.extractall(INSTALL_DIR, members=members, filter="data")
+    if not JAR.exists():
+        raise DynamoDBLocalUnavailable(f"{PACKAGE} did not contain emulator/DynamoDBLocal.jar")
+    return JAR
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start(port: int, data_dir: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start DynamoDB Local and wait until it accepts connections (about 1.5 s)."""
+    jar = ensure_jar()
+    storage = ["-dbPath", str(data_dir)] if data_dir else ["-inMemory"]
+    process = subprocess.Popen(
+        ["java", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
+         *storage, "-port", str(port), "-disableTelemetry"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            raise DynamoDBLocalUnavailable(f"DynamoDB Local exited: {error[-500:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise DynamoDBLocalUnavailable("DynamoDB Local did not start within 30 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--fetch-only", action="store_true", help="download the jar and exit")
+    args = parser.parse_args()
+    if args.fetch_only:
+        print(ensure_jar())
+        return
+    process = start(args.port)
+    print(f"DynamoDB Local on http://127.0.0.1:{args.port} (Ctrl-C stops it)")
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+
+
+if __name__ == "__main__":
+    main()

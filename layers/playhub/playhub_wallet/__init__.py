@@ -1,0 +1,1 @@
+"""Operator side of the Playhub integration: callbacks, wallet rules and the DynamoDB ledger."""

@@ -1,0 +1,64 @@
+"""One exception per outcome that Playhub must see as an error, each with its status and message.
+
+Messages are short English that may reach the player. "session not found" and
+"unauthorized" make Playhub's client stop and ask the player to reload.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class PlayhubError(Exception):
+    status: ClassVar[int] = 500
+    message: ClassVar[str] = "internal server error"
+
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self.details = details
+
+
+class BadRequest(PlayhubError):
+    status = 400
+    message = "bad request"
+
+
+class InvalidSignature(PlayhubError):
+    status = 401
+    message = "invalid signature"
+
+
+class SessionNotFound(PlayhubError):
+    status = 404
+    message = "session not found"
+
+
+class InsufficientFunds(PlayhubError):
+    status = 400
+    message = "insufficient funds"
+
+
+class PayloadMismatch(PlayhubError):
+    status = 400
+    message = "transaction id already used with a different payload"
+
+
+class AlreadyRefunded(PlayhubError):
+    status = 400
+    message = "transaction already refunded"
+
+
+class PlayerBlocked(PlayhubError):
+    status = 400
+    message = "unauthorized"
+
+
+class ServiceUnavailable(PlayhubError):
+    """A transient fault (throttling, conflicts past the time budget, a secret not readable).
+
+    For a bet, a 500 makes Playhub send a refund, which the ledger handles whether or not
+    the bet landed.
+    """
+
+    status = 500
+    message = "internal server error"

@@ -1,0 +1,113 @@
+"""API Gateway in, API Gateway out: signature, parsing, and the one error mapping.
+
+Order matters (docs/playhub-contract.md, "Signing"): the signature is checked before the
+body is validated and before anything is read from the store.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from playhub_wallet import signing
+from playhub_wallet.errors import BadRequest, InvalidSignature, PlayhubError
+from playhub_wallet.models import REQUEST_MODELS, Action, CallbackRequest, ErrorResponse
+from playhub_wallet.observability import logger, record_callback, record_signature_failure
+from playhub_wallet.runtime import runtime
+from playhub_wallet.wallet import CallbackResult, WalletService
+
+# Time kept back from the Lambda's own limit to answer with a clean 500.
+_SAFETY_MARGIN_SECONDS = 0.3
+
+_OPERATIONS: dict[Action, Callable[[WalletService, Any, float], CallbackResult]] = {
+    Action.BALANCE: WalletService.balance,
+    Action.BET: WalletService.bet,
+    Action.WIN: WalletService.win,
+    Action.REFUND: WalletService.refund,
+}
+
+
+def handle_callback(event: dict[str, Any], context: LambdaContext, action: Action) -> dict[str, Any]:
+    """The whole life of one Playhub callback, for the function that serves `action`."""
+    started = time.monotonic()
+    try:
+        parts = runtime()
+        proxy_event = APIGatewayProxyEvent(event)
+        raw_body = _raw_body(proxy_event)
+        parsed_body = _json_or_none(raw_body)
+        signature = proxy_event.headers.get(signing.SIGNATURE_HEADER)  # case-insensitive
+        if not signing.verify_callback(signature, raw_body, parsed_body, parts.callback_keys.current()):
+            record_signature_failure()
+            raise InvalidSignature("X-REQUEST-SIGN is missing or does not match the body")
+        request = parse_request(action, parsed_body)
+        tx_id = getattr(request, "tx_id", None)
+        if tx_id:
+            logger.set_correlation_id(tx_id)
+        deadline = started + _budget_seconds(context, parts.settings.time_budget_ms)
+        result = _OPERATIONS[action](parts.wallet, request, deadline)
+        record_callback(action, result, parts.currencies)
+        return _response(200, result.response.model_dump())
+    except PlayhubError as error:
+        log = logger.error if error.status >= 500 else logger.warning
+        log("callback refused", extra={"action": action.value, "status": error.status, "reason": error.details})
+        return error_response(error)
+    except Exception:
+        logger.exception("callback failed", extra={"action": action.value})
+        return _response(500, ErrorResponse(message="internal server error", details="unexpected error").model_dump())
+
+
+def parse_request(action: Action, parsed_body: Any) -> CallbackRequest:
+    if parsed_body is None:
+        raise BadRequest("body is not valid JSON")
+    if not isinstance(parsed_body, dict):
+        raise BadRequest("body must be a JSON object")
+    if parsed_body.get("action") != action.value:
+        raise BadRequest(f"action must be \"{action.value}\" on this endpoint")
+    try:
+        return REQUEST_MODELS[action].model_validate(parsed_body)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc'])) or 'body'}: {error['msg'].removeprefix('Value error, ')}"
+            for error in exc.errors()
+        )
+        raise BadRequest(problems) from None
+
+
+def error_response(error: PlayhubError) -> dict[str, Any]:
+    return _response(error.status, ErrorResponse(message=error.message, details=error.details).model_dump())
+
+
+def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+
+
+def _raw_body(event: APIGatewayProxyEvent) -> bytes:
+    """The bytes Playhub sent; a body API Gateway could not have produced reads as empty."""
+    if event.body is None:
+        return b""
+    if not event.is_base64_encoded:
+        return event.body.encode("utf-8")
+    try:
+        return base64.b64decode(event.body, validate=True)
+    except binascii.Error:
+        return b""
+
+
+def _json_or_none(raw_body: bytes) -> Any | None:
+    try:
+        return signing.parse_json_body(raw_body)
+    except ValueError:  # includes UnicodeDecodeError
+        return None
+
+
+def _budget_seconds(context: LambdaContext, budget_ms: int) -> float:
+    remaining_ms = context.get_remaining_time_in_millis() if context is not None else budget_ms
+    return max(0.0, min(budget_ms, remaining_ms) / 1000 - _SAFETY_MARGIN_SECONDS)

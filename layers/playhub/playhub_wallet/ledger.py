@@ -1,0 +1,343 @@
+"""The DynamoDB ledger: the only module that knows keys, expressions and transactions.
+
+One table holds every kind of item (docs/architecture.md, "The table"):
+
+| item                | pk                                | sk                |
+| ------------------- | --------------------------------- | ----------------- |
+| session             | SESSION#<session_id>              | SESSION           |
+| wallet              | PLAYER#<player_id>                | WALLET#<currency> |
+| ledger entry        | TX#<action>#<playhub tx_id>       | TX                |
+| round with a bet    | ROUND#<player>#<game>#<round_id>  | ROUND             |
+
+Entries that moved a wallet also carry history_pk = WALLET#<player>#<currency> and
+history_sk = the wallet version they produced, for the "history" index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from playhub_wallet.models import Action
+from playhub_wallet.state import (
+    ZERO,
+    EntryKey,
+    EntryKind,
+    LedgerEntry,
+    Reads,
+    RoundKey,
+    Session,
+    Snapshot,
+    StaleSnapshot,
+    StorageBusy,
+    Wallet,
+    WalletKey,
+    WritePlan,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+HISTORY_INDEX = "history"
+# Short timeouts: Playhub gives up after 5 s, and the service retries inside its own budget.
+CLIENT_CONFIG = Config(
+    connect_timeout=1,
+    read_timeout=2,
+    retries={"mode": "standard", "total_max_attempts": 2},
+    tcp_keepalive=True,
+)
+_BUSY_CODES = frozenset({
+    "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+    "TransactionConflictException", "InternalServerError", "ServiceUnavailable",
+    "ThrottlingError", "TransactionConflict", "TransactionInProgressException",
+})  # fmt: skip
+
+
+
+class _FixedPointSerializer(TypeSerializer):
+    """Numbers as plain decimals ("-0.00000001", never "-1E-8"): exact, and readable in an audit."""
+
+    def _serialize_n(self, value: Any) -> str:
+        text: str = super()._serialize_n(value)
+        return format(Decimal(text), "f")
+
+
+_serializer = _FixedPointSerializer()
+_deserializer = TypeDeserializer()
+
+
+def create_client(endpoint_url: str | None = None, region_name: str | None = None) -> DynamoDBClient:
+    return boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region_name, config=CLIENT_CONFIG)
+
+
+def session_key(session_id: str) -> dict[str, str]:
+    return {"pk": f"SESSION#{session_id}", "sk": "SESSION"}
+
+
+def wallet_key(key: WalletKey) -> dict[str, str]:
+    return {"pk": f"PLAYER#{key.player_id}", "sk": f"WALLET#{key.currency}"}
+
+
+def entry_key(key: EntryKey) -> dict[str, str]:
+    return {"pk": f"TX#{key.action}#{key.playhub_tx_id}", "sk": "TX"}
+
+
+def round_key(key: RoundKey) -> dict[str, str]:
+    return {"pk": f"ROUND#{key.player_id}#{key.game_id}#{key.round_id}", "sk": "ROUND"}
+
+
+def history_pk(key: WalletKey) -> str:
+    return f"WALLET#{key.player_id}#{key.currency}"
+
+
+class DynamoLedger:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # Reads -------------------------------------------------------------------------------
+
+    def load(self, reads: Reads) -> Snapshot:
+        """Session, wallet, entries and round in one TransactGetItems request."""
+        keys: list[dict[str, str]] = [wallet_key(reads.wallet)]
+        if reads.session_id is not None:
+            keys.append(session_key(reads.session_id))
+        keys.extend(entry_key(key) for key in reads.entries)
+        if reads.round is not None:
+            keys.append(round_key(reads.round))
+        request = [{"Get": {"TableName": self._table, "Key": _serialize(key)}} for key in keys]
+        responses = self._call("transact_get_items", TransactItems=request)["Responses"]
+        items = [_deserialize(response.get("Item")) for response in responses]
+        wallet_item, rest = items[0], items[1:]
+        session_item = rest.pop(0) if reads.session_id is not None else None
+        entries = {
+            key: _entry_from_item(item) for key, item in zip(reads.entries, rest, strict=False) if item is not None
+        }
+        round_item = rest[len(reads.entries)] if reads.round is not None else None
+        return Snapshot(
+            session=_session_from_item(session_item) if session_item else None,
+            wallet=_wallet_from_item(reads.wallet, wallet_item),
+            entries=entries,
+            round_has_bet=round_item is not None,
+        )
+
+    # Writes ------------------------------------------------------------------------------
+
+    def commit(self, plan: WritePlan) -> None:
+        """Everything in the plan in one TransactWriteItems, guarded by the plan's conditions."""
+        items: list[dict[str, Any]] = [self._put_new(_entry_to_item(plan.entry)), self._move_wallet(plan)]
+        if plan.session_extension is not None:
+            ext = plan.session_extension
+            items.append(self._update(
+                session_key(ext.session_id),
+                "SET #expires_at = :expires_at, #ttl = :ttl, #last_bet_at = :now",
+                "attribute_exists(pk) AND #status = :active AND #expires_at > :now",
+                {":expires_at": ext.new_expires_at, ":ttl": ext.ttl, ":now": ext.now, ":active": "active"},
+            ))  # fmt: skip
+        if plan.round_bet is not None:
+            items.append(self._update(
+                round_key(plan.round_bet),
+                "SET #entity = :round, #first_bet_at = if_not_exists(#first_bet_at, :now) ADD #bet_count :one",
+                None,
+                {":round": "round", ":now": plan.entry.created_at, ":one": 1},
+            ))  # fmt: skip
+        if plan.bet_refund is not None:
+            items.append(self._update(
+                entry_key(plan.bet_refund.bet),
+                "SET #refunded_by = :refund",
+                "attribute_exists(pk) AND #kind = :applied AND attribute_not_exists(#refunded_by)",
+                {":refund": plan.bet_refund.refund_playhub_tx_id, ":applied": EntryKind.APPLIED.value},
+            ))  # fmt: skip
+        if plan.refund_marker is not None:
+            items.append(self._put_new(_entry_to_item(plan.refund_marker)))
+        self._call("transact_write_items", TransactItems=items)
+
+    def put_session(self, session: Session, ttl: int) -> None:
+        item = {
+            **session_key(session.session_id),
+            "entity": "session",
+            "session_id": session.session_id,
+            "player_id": session.player_id,
+            "currency": session.currency,
+            "game_id": session.game_id,
+            "status": session.status,
+            "created_at": session.created_at,
+            "expires_at": session.expires_at,
+            "ttl": ttl,
+        }
+        self._call("put_item", TableName=self._table, Item=_serialize(item),
+                   ConditionExpression="attribute_not_exists(pk)")  # fmt: skip
+
+    def set_blocked(self, key: WalletKey, blocked: bool) -> None:
+        """Block or unblock a player's bets in one currency; wins and refunds still land."""
+        self._call("update_item", **self._update(
+            wallet_key(key),
+            "SET #blocked = :blocked, #entity = :wallet, #player_id = :player, #currency = :currency",
+            None,
+            {":blocked": blocked, ":wallet": "wallet", ":player": key.player_id, ":currency": key.currency},
+        )["Update"])  # fmt: skip
+
+    # Building blocks ---------------------------------------------------------------------
+
+    def _move_wallet(self, plan: WritePlan) -> dict[str, Any]:
+        move = plan.wallet_move
+        conditions = ["attribute_not_exists(pk)" if move.expected_version == 0 else "#version = :expected"]
+        values: dict[str, Any] = {
+            ":zero": ZERO, ":delta": move.delta, ":next": move.expected_version + 1,
+            ":now": plan.entry.created_at, ":wallet": "wallet",
+            ":player": move.key.player_id, ":currency": move.key.currency,
+        }  # fmt: skip
+        if move.expected_version != 0:
+            values[":expected"] = move.expected_version
+        if move.delta < 0:
+            # Belt and braces: the store itself refuses to go below zero.
+            conditions.append("#balance >= :debit")
+            values[":debit"] = -move.delta
+        if move.refuse_if_blocked:
+            conditions.append("(attribute_not_exists(#blocked) OR #blocked = :false)")
+            values[":false"] = False
+        return self._update(
+            wallet_key(move.key),
+            "SET #balance = if_not_exists(#balance, :zero) + :delta, #version = :next, #updated_at = :now,"
+            " #entity = :wallet, #player_id = :player, #currency = :currency",
+            " AND ".join(conditions),
+            values,
+        )
+
+    def _put_new(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        return {"Put": {"TableName": self._table, "Item": _serialize(item),
+                        "ConditionExpression": "attribute_not_exists(pk)"}}  # fmt: skip
+
+    def _update(
+        self, key: Mapping[str, str], update: str, condition: str | None, values: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        expression_text = update + " " + (condition or "")
+        names = {f"#{name}": name for name in _ATTRIBUTE_NAMES if f"#{name}" in expression_text}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _serialize(key),
+            "UpdateExpression": update,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": _serialize(values),
+        }
+        if condition:
+            request["ConditionExpression"] = condition
+        return {"Update": request}
+
+    def _call(self, operation: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._client, operation)(**kwargs)
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        except BotoCoreError as exc:  # connection or read timeout: the outcome is unknown, read again
+            raise StorageBusy(type(exc).__name__) from exc
+
+
+_ATTRIBUTE_NAMES = (
+    "balance", "version", "updated_at", "entity", "player_id", "currency", "blocked", "expires_at",
+    "ttl", "last_bet_at", "status", "first_bet_at", "bet_count", "refunded_by", "kind",
+)  # fmt: skip
+
+
+def _translate(exc: ClientError) -> Exception:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code == "TransactionCanceledException":
+        reasons = {reason.get("Code", "None") for reason in exc.response.get("CancellationReasons", [])}
+        if "ConditionalCheckFailed" in reasons:
+            return StaleSnapshot(code)
+        if reasons & _BUSY_CODES or not reasons - {"None"}:
+            return StorageBusy(", ".join(sorted(reasons)))
+        return exc
+    if code == "ConditionalCheckFailedException":
+        return StaleSnapshot(code)
+    if code in _BUSY_CODES:
+        return StorageBusy(code)
+    return exc
+
+
+# Item mapping --------------------------------------------------------------------------
+
+
+def _serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in item.items()}
+
+
+def _deserialize(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not item:
+        return None
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+def _session_from_item(item: Mapping[str, Any]) -> Session:
+    return Session(
+        session_id=item["session_id"],
+        player_id=item["player_id"],
+        currency=item["currency"],
+        game_id=item["game_id"],
+        status=item["status"],
+        created_at=int(item["created_at"]),
+        expires_at=int(item["expires_at"]),
+    )
+
+
+def _wallet_from_item(key: WalletKey, item: Mapping[str, Any] | None) -> Wallet:
+    if item is None:
+        return Wallet(key, ZERO, 0)
+    return Wallet(key, Decimal(item["balance"]), int(item["version"]), bool(item.get("blocked", False)))
+
+
+_OPTIONAL_ENTRY_FIELDS = ("round_id", "game_id", "type", "frc_id", "orig_tx_id", "refunded_by")
+
+
+def _entry_to_item(entry: LedgerEntry) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        **entry_key(entry.key),
+        "entity": "entry",
+        "action": entry.key.action.value,
+        "playhub_tx_id": entry.key.playhub_tx_id,
+        "kind": entry.kind.value,
+        "our_tx_id": entry.our_tx_id,
+        "player_id": entry.wallet.player_id,
+        "currency": entry.wallet.currency,
+        "session_id": entry.session_id,
+        "outcome": entry.outcome,
+        "fingerprint": entry.fingerprint,
+        "created_at": entry.created_at,
+        "amount": entry.amount,
+        "balance_change": entry.balance_change,
+    }
+    if entry.balance_after is not None:
+        item["balance_after"] = entry.balance_after
+    if entry.wallet_seq is not None:
+        item["wallet_seq"] = entry.wallet_seq
+        item["history_pk"] = history_pk(entry.wallet)
+        item["history_sk"] = f"{entry.wallet_seq:012d}"
+    for name in _OPTIONAL_ENTRY_FIELDS:
+        value = getattr(entry, name)
+        if value is not None:
+            item[name] = value
+    return item
+
+
+def _entry_from_item(item: Mapping[str, Any]) -> LedgerEntry:
+    return LedgerEntry(
+        key=EntryKey(Action(item["action"]), item["playhub_tx_id"]),
+        kind=EntryKind(item["kind"]),
+        our_tx_id=item["our_tx_id"],
+        wallet=WalletKey(item["player_id"], item["currency"]),
+        session_id=item["session_id"],
+        outcome=item["outcome"],
+        fingerprint=item["fingerprint"],
+        created_at=int(item["created_at"]),
+        amount=Decimal(item["amount"]),
+        balance_change=Decimal(item["balance_change"]),
+        balance_after=Decimal(item["balance_after"]) if "balance_after" in item else None,
+        wallet_seq=int(item["wallet_seq"]) if "wallet_seq" in item else None,
+        **{name: item.get(name) for name in _OPTIONAL_ENTRY_FIELDS},
+    )

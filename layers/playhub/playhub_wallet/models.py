@@ -1,0 +1,106 @@
+"""Pydantic models of Playhub's four callbacks and of our answers (Playhub OpenAPI v1.2).
+
+Every request field is a JSON string; money is parsed into Decimal, never float.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+
+from playhub_wallet.money import parse_amount_text
+
+
+class Action(StrEnum):
+    BALANCE = "balance"
+    BET = "bet"
+    WIN = "win"
+    REFUND = "refund"
+    # Not a Playhub callback: the operator's own funding of a wallet.
+    DEPOSIT = "deposit"
+
+
+def _require_string(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a JSON string")
+    return value
+
+
+def _canonical_uuid(value: object) -> str:
+    try:
+        return str(uuid.UUID(_require_string(value)))
+    except ValueError:
+        raise ValueError("must be a UUID string") from None
+
+
+def _amount(value: object) -> Decimal:
+    return parse_amount_text(_require_string(value))
+
+
+# Playhub's ids are UUIDs; the canonical lowercase form is the idempotency key.
+PlayhubId = Annotated[str, BeforeValidator(_canonical_uuid)]
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
+SessionId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class CallbackRequest(BaseModel):
+    model_config = ConfigDict(strict=True, frozen=True, extra="ignore")
+
+    action: Action
+    session_id: SessionId
+
+
+class BalanceRequest(CallbackRequest):
+    action: Literal[Action.BALANCE]
+
+
+class BetRequest(CallbackRequest):
+    action: Literal[Action.BET]
+    type: Literal["bet", "free"]
+    amount: Amount
+    tx_id: PlayhubId
+    round_id: PlayhubId
+    frc_id: PlayhubId | None = None
+
+
+class WinRequest(CallbackRequest):
+    action: Literal[Action.WIN]
+    type: Literal["win", "free"]
+    amount: Amount
+    tx_id: PlayhubId
+    round_id: PlayhubId
+    frc_id: PlayhubId | None = None
+
+
+class RefundRequest(CallbackRequest):
+    action: Literal[Action.REFUND]
+    tx_id: PlayhubId
+    orig_tx_id: PlayhubId
+
+
+MoneyRequest = BetRequest | WinRequest | RefundRequest
+
+REQUEST_MODELS: dict[Action, type[CallbackRequest]] = {
+    Action.BALANCE: BalanceRequest,
+    Action.BET: BetRequest,
+    Action.WIN: WinRequest,
+    Action.REFUND: RefundRequest,
+}
+
+
+class BalanceResponse(BaseModel):
+    balance: str
+
+
+class TransactionResponse(BaseModel):
+    balance: str
+    tx_id: str
+
+
+class ErrorResponse(BaseModel):
+    message: str
+    details: str

@@ -1,0 +1,47 @@
+"""Logger, metrics and tracer shared by every function (powertools).
+
+POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE come from the template.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from playhub_wallet.money import CurrencyTable
+from playhub_wallet.rules import ANOMALIES, UNKNOWN_ORIGINAL
+from playhub_wallet.wallet import CallbackResult
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+
+def record_callback(action: str, result: CallbackResult, currencies: CurrencyTable) -> None:
+    """Count the callback, its money and anything worth a look; log one line without the body."""
+    entry = result.entry
+    metrics.add_metric(name=f"{action.capitalize()}Callbacks", unit=MetricUnit.Count, value=1)
+    if result.replayed:
+        metrics.add_metric(name="DuplicateCallbacks", unit=MetricUnit.Count, value=1)
+    elif entry is not None and entry.balance_change:
+        # Telemetry in minor units, an integer, so no float ever carries money.
+        minor_units = int(abs(entry.balance_change).scaleb(currencies.places(entry.wallet.currency)))
+        metrics.add_metric(name=f"{action.capitalize()}AmountMinorUnits", unit=MetricUnit.Count, value=minor_units)
+    if entry is not None and not result.replayed:
+        if entry.outcome in ANOMALIES:
+            metrics.add_metric(name="Anomalies", unit=MetricUnit.Count, value=1)
+        if entry.outcome == UNKNOWN_ORIGINAL:
+            metrics.add_metric(name="RefundsOfUnknownTransactions", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "callback applied" if not result.replayed else "callback replayed",
+        extra={
+            "action": action,
+            "outcome": entry.outcome if entry else "balance",
+            "our_tx_id": entry.our_tx_id if entry else None,
+            "anomaly": bool(entry and entry.outcome in ANOMALIES),
+        },
+    )
+
+
+def record_signature_failure() -> None:
+    metrics.add_metric(name="SignatureFailures", unit=MetricUnit.Count, value=1)

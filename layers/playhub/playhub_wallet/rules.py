@@ -1,0 +1,321 @@
+"""Wallet rules: what each callback does to money, as the case table in docs/playhub-contract.md.
+
+Pure functions: they read a Snapshot and return a Decision. No I/O here; the ledger makes
+the decision stick only if nothing it read has changed (see state.WritePlan).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from playhub_wallet.errors import (
+    AlreadyRefunded,
+    BadRequest,
+    InsufficientFunds,
+    PayloadMismatch,
+    PlayerBlocked,
+    SessionNotFound,
+)
+from playhub_wallet.models import Action, BetRequest, RefundRequest, WinRequest
+from playhub_wallet.money import check_places, format_amount
+from playhub_wallet.sessions import SessionRef
+from playhub_wallet.signing import canonical_json
+from playhub_wallet.state import (
+    ZERO,
+    BetRefund,
+    EntryKey,
+    EntryKind,
+    LedgerEntry,
+    Reads,
+    RoundKey,
+    Session,
+    SessionExtension,
+    Snapshot,
+    WalletKey,
+    WalletMove,
+    WritePlan,
+)
+
+# Outcomes recorded on ledger entries; the ones in ANOMALIES are counted for review.
+DEBITED = "debited"
+FREE_BET = "free_bet"
+CREDITED = "credited"
+FREE_WIN = "free_win"
+FREE_ROUNDS_PAYOUT = "free_rounds_payout"
+WIN_WITHOUT_BET = "win_without_bet"
+REFUNDED = "refunded"
+ALREADY_REFUNDED = "already_refunded"
+UNKNOWN_ORIGINAL = "unknown_original"
+REFUND_OF_WIN = "refund_of_win"
+REFUNDED_BEFORE_ARRIVAL = "refunded_before_arrival"
+DEPOSITED = "deposited"
+ANOMALIES = frozenset({WIN_WITHOUT_BET, REFUND_OF_WIN})
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts fixed for one request."""
+
+    now: int  # epoch seconds
+    places: int  # decimal places of the session's currency
+    session_idle_seconds: int
+    session_retention_seconds: int
+    new_tx_id: Callable[[], str]
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The same request was applied before: answer as then, with the current balance."""
+
+    entry: LedgerEntry
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class Apply:
+    plan: WritePlan
+
+    @property
+    def entry(self) -> LedgerEntry:
+        return self.plan.entry
+
+
+@dataclass(frozen=True)
+class ReadOtherWallet:
+    """The money belongs to another wallet than the session's: read that one and decide again."""
+
+    wallet: WalletKey
+
+
+Decision = Replay | Apply | ReadOtherWallet
+
+
+@dataclass(frozen=True)
+class Deposit:
+    """The operator funds a wallet; idempotent on the operator's reference."""
+
+    wallet: WalletKey
+    amount: Decimal
+    reference: str
+
+
+def check_amount(amount: Decimal, ref: SessionRef, places: int) -> None:
+    try:
+        check_places(amount, places, ref.currency)
+    except ValueError as exc:
+        raise BadRequest(f"amount: {exc}") from None
+
+
+def fingerprint(request: BetRequest | WinRequest | RefundRequest | Deposit, places: int) -> str:
+    """Identity of a request's payload; amounts compare by value ("10.5" equals "10.50")."""
+    if isinstance(request, Deposit):
+        fields: dict[str, object] = {"player_id": request.wallet.player_id,
+                                     "currency": request.wallet.currency}
+        amount: Decimal | None = request.amount
+    else:
+        fields = request.model_dump(exclude_none=True, exclude={"amount"})
+        amount = getattr(request, "amount", None)
+    if amount is not None:
+        fields["amount"] = format_amount(amount, places)
+    return hashlib.sha256(canonical_json(fields)).hexdigest()
+
+
+# Reads ---------------------------------------------------------------------------------
+
+
+def reads_for_balance(ref: SessionRef) -> Reads:
+    return Reads(session_id=ref.session_id, wallet=ref.wallet_key, entries=())
+
+
+def reads_for_bet(ref: SessionRef, request: BetRequest) -> Reads:
+    return Reads(ref.session_id, ref.wallet_key, (EntryKey(Action.BET, request.tx_id),))
+
+
+def reads_for_win(ref: SessionRef, request: WinRequest) -> Reads:
+    round_key = RoundKey(ref.player_id, ref.game_id, request.round_id)
+    return Reads(ref.session_id, ref.wallet_key, (EntryKey(Action.WIN, request.tx_id),), round_key)
+
+
+def reads_for_refund(ref: SessionRef, request: RefundRequest) -> Reads:
+    entries = (
+        EntryKey(Action.REFUND, request.tx_id),
+        EntryKey(Action.BET, request.orig_tx_id),
+        EntryKey(Action.WIN, request.orig_tx_id),
+    )
+    return Reads(ref.session_id, ref.wallet_key, entries)
+
+
+def reads_for_deposit(deposit: Deposit) -> Reads:
+    return Reads(None, deposit.wallet, (EntryKey(Action.DEPOSIT, deposit.reference),))
+
+
+# Decisions -----------------------------------------------------------------------------
+
+
+def balance_of(snapshot: Snapshot, ctx: Context) -> Decimal:
+    _require_session(snapshot, ctx, for_bet=True)
+    return snapshot.wallet.balance
+
+
+def decide_bet(request: BetRequest, ref: SessionRef, snapshot: Snapshot, ctx: Context) -> Decision:
+    key = EntryKey(Action.BET, request.tx_id)
+    payload = fingerprint(request, ctx.places)
+    existing = snapshot.entry(key)
+    if existing is not None:
+        if existing.kind is EntryKind.REFUND_MARKER:
+            raise AlreadyRefunded(f"bet {request.tx_id} was refunded by {existing.refunded_by} before it arrived")
+        return _replay(existing, payload, snapshot)
+    session = _require_session(snapshot, ctx, for_bet=True)
+    if snapshot.wallet.blocked:
+        raise PlayerBlocked("player is blocked from betting")
+    stake = request.amount if request.type == "bet" else ZERO
+    if stake > snapshot.wallet.balance:
+        raise InsufficientFunds(f"balance is lower than the bet of {format_amount(stake, ctx.places)}")
+    entry = _new_entry(
+        key, snapshot, ctx, payload, session_id=ref.session_id, change=-stake, amount=request.amount,
+        outcome=DEBITED if request.type == "bet" else FREE_BET,
+        round_id=request.round_id, game_id=ref.game_id, type=request.type, frc_id=request.frc_id,
+    )  # fmt: skip
+    return Apply(
+        WritePlan(
+            entry=entry,
+            wallet_move=WalletMove(snapshot.wallet.key, snapshot.wallet.version, -stake, refuse_if_blocked=True),
+            session_extension=_extend(session, ctx),
+            round_bet=RoundKey(ref.player_id, ref.game_id, request.round_id),
+        )
+    )
+
+
+def decide_win(request: WinRequest, ref: SessionRef, snapshot: Snapshot, ctx: Context) -> Decision:
+    key = EntryKey(Action.WIN, request.tx_id)
+    payload = fingerprint(request, ctx.places)
+    existing = snapshot.entry(key)
+    if existing is not None:
+        return _replay(existing, payload, snapshot)
+    _require_session(snapshot, ctx, for_bet=False)
+    if request.type == "free":
+        credit, outcome = ZERO, FREE_WIN
+    elif request.frc_id is not None:
+        credit, outcome = request.amount, FREE_ROUNDS_PAYOUT
+    else:
+        # Playhub retries a win forever, so a win we cannot match to a bet is still paid.
+        credit, outcome = request.amount, CREDITED if snapshot.round_has_bet else WIN_WITHOUT_BET
+    entry = _new_entry(
+        key, snapshot, ctx, payload, session_id=ref.session_id, change=credit, amount=request.amount,
+        outcome=outcome, round_id=request.round_id, game_id=ref.game_id, type=request.type,
+        frc_id=request.frc_id,
+    )  # fmt: skip
+    return Apply(WritePlan(entry, WalletMove(snapshot.wallet.key, snapshot.wallet.version, credit)))
+
+
+def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, ctx: Context) -> Decision:
+    key = EntryKey(Action.REFUND, request.tx_id)
+    payload = fingerprint(request, ctx.places)
+    existing = snapshot.entry(key)
+    if existing is not None:
+        return _replay(existing, payload, snapshot)
+    _require_session(snapshot, ctx, for_bet=False)
+    bet_key = EntryKey(Action.BET, request.orig_tx_id)
+    bet = snapshot.entry(bet_key)
+    win = snapshot.entry(EntryKey(Action.WIN, request.orig_tx_id))
+    credit, bet_refund, marker = ZERO, None, None
+    if bet is not None and bet.wallet != snapshot.wallet.key:
+        return ReadOtherWallet(bet.wallet)  # the stake goes back where it came from
+    if bet is not None and (bet.kind is EntryKind.REFUND_MARKER or bet.refunded_by is not None):
+        outcome = ALREADY_REFUNDED
+    elif bet is not None:
+        credit, outcome = -bet.balance_change, REFUNDED
+        bet_refund = BetRefund(bet_key, request.tx_id)
+    elif win is not None:
+        outcome = REFUND_OF_WIN
+    else:
+        outcome = UNKNOWN_ORIGINAL
+        marker = LedgerEntry(
+            key=bet_key, kind=EntryKind.REFUND_MARKER, our_tx_id=ctx.new_tx_id(),
+            wallet=snapshot.wallet.key, session_id=ref.session_id, outcome=REFUNDED_BEFORE_ARRIVAL,
+            fingerprint="", created_at=ctx.now, refunded_by=request.tx_id,
+        )  # fmt: skip
+    entry = _new_entry(
+        key, snapshot, ctx, payload, session_id=ref.session_id, change=credit, amount=credit,
+        outcome=outcome, orig_tx_id=request.orig_tx_id,
+        round_id=bet.round_id if bet is not None else None,
+    )  # fmt: skip
+    move = WalletMove(snapshot.wallet.key, snapshot.wallet.version, credit)
+    return Apply(WritePlan(entry, move, bet_refund=bet_refund, refund_marker=marker))
+
+
+def decide_deposit(deposit: Deposit, snapshot: Snapshot, ctx: Context) -> Decision:
+    key = EntryKey(Action.DEPOSIT, deposit.reference)
+    payload = fingerprint(deposit, ctx.places)
+    existing = snapshot.entry(key)
+    if existing is not None:
+        return _replay(existing, payload, snapshot)
+    entry = _new_entry(key, snapshot, ctx, payload, session_id="", change=deposit.amount,
+                       amount=deposit.amount, outcome=DEPOSITED)  # fmt: skip
+    return Apply(WritePlan(entry, WalletMove(deposit.wallet, snapshot.wallet.version, deposit.amount)))
+
+
+# Helpers -------------------------------------------------------------------------------
+
+
+def _require_session(snapshot: Snapshot, ctx: Context, *, for_bet: bool) -> Session:
+    session = snapshot.session
+    if session is None:
+        raise SessionNotFound("unknown session id")
+    if for_bet and not session.accepts_bets(ctx.now):
+        raise SessionNotFound("session expired or closed")
+    return session
+
+
+def _replay(existing: LedgerEntry, payload: str, snapshot: Snapshot) -> Decision:
+    if existing.fingerprint != payload:
+        raise PayloadMismatch(f"{existing.key.action} {existing.key.playhub_tx_id} was first sent with other fields")
+    if existing.wallet != snapshot.wallet.key:
+        return ReadOtherWallet(existing.wallet)
+    return Replay(existing, snapshot.wallet.balance)
+
+
+def _extend(session: Session, ctx: Context) -> SessionExtension:
+    expires_at = ctx.now + ctx.session_idle_seconds
+    return SessionExtension(session.session_id, ctx.now, expires_at, expires_at + ctx.session_retention_seconds)
+
+
+def _new_entry(
+    key: EntryKey,
+    snapshot: Snapshot,
+    ctx: Context,
+    payload: str,
+    *,
+    session_id: str,
+    change: Decimal,
+    amount: Decimal,
+    outcome: str,
+    round_id: str | None = None,
+    game_id: str | None = None,
+    type: str | None = None,
+    frc_id: str | None = None,
+    orig_tx_id: str | None = None,
+) -> LedgerEntry:
+    wallet = snapshot.wallet
+    return LedgerEntry(
+        key=key,
+        kind=EntryKind.APPLIED,
+        our_tx_id=ctx.new_tx_id(),
+        wallet=wallet.key,
+        session_id=session_id,
+        outcome=outcome,
+        fingerprint=payload,
+        created_at=ctx.now,
+        amount=amount,
+        balance_change=change,
+        balance_after=wallet.balance + change,
+        wallet_seq=wallet.version + 1,
+        round_id=round_id,
+        game_id=game_id,
+        type=type,
+        frc_id=frc_id,
+        orig_tx_id=orig_tx_id,
+    )

@@ -1,0 +1,172 @@
+"""What the ledger stores, what the rules read from it, and what they ask it to write.
+
+The rules (rules.py) see only these types; ledger.py maps them to DynamoDB and the tests'
+in-memory ledger maps them to dicts. Both enforce the same write conditions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+from playhub_wallet.models import Action
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class WalletKey:
+    """One balance per player and currency."""
+
+    player_id: str
+    currency: str
+
+
+@dataclass(frozen=True)
+class Session:
+    session_id: str
+    player_id: str
+    currency: str
+    game_id: str
+    status: str  # "active" for a session Playhub may bet on
+    created_at: int  # epoch seconds
+    expires_at: int  # epoch seconds; slides forward with every bet
+
+    @property
+    def wallet_key(self) -> WalletKey:
+        return WalletKey(self.player_id, self.currency)
+
+    def accepts_bets(self, now: int) -> bool:
+        return self.status == "active" and now < self.expires_at
+
+
+@dataclass(frozen=True)
+class Wallet:
+    key: WalletKey
+    balance: Decimal
+    version: int  # 0 for a wallet never written; +1 with every ledger entry
+    blocked: bool = False
+
+
+@dataclass(frozen=True)
+class EntryKey:
+    """The idempotency key of a ledger entry: (action, Playhub's tx_id), never tx_id alone."""
+
+    action: Action
+    playhub_tx_id: str
+
+
+class EntryKind(StrEnum):
+    APPLIED = "applied"  # a callback we processed
+    REFUND_MARKER = "refund_marker"  # stands in for a bet refunded before it arrived
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    key: EntryKey
+    kind: EntryKind
+    our_tx_id: str
+    wallet: WalletKey
+    session_id: str
+    outcome: str  # what the rules did, e.g. "debited", "free", "win_without_bet"
+    fingerprint: str  # hash of the request, to tell a replay from a reused tx_id
+    created_at: int
+    amount: Decimal = ZERO  # as requested
+    balance_change: Decimal = ZERO  # money actually moved, signed
+    balance_after: Decimal | None = None
+    wallet_seq: int | None = None  # the wallet version this entry produced
+    round_id: str | None = None
+    game_id: str | None = None
+    type: str | None = None
+    frc_id: str | None = None
+    orig_tx_id: str | None = None
+    refunded_by: str | None = None  # on a bet: Playhub tx_id of the refund that reversed it
+
+
+@dataclass(frozen=True)
+class RoundKey:
+    """Playhub's round_id is unique only within a game."""
+
+    player_id: str
+    game_id: str
+    round_id: str
+
+
+@dataclass(frozen=True)
+class Reads:
+    """Everything one callback needs, fetched in a single request."""
+
+    session_id: str | None
+    wallet: WalletKey
+    entries: tuple[EntryKey, ...]
+    round: RoundKey | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    session: Session | None
+    wallet: Wallet  # a wallet never written reads as balance 0, version 0
+    entries: Mapping[EntryKey, LedgerEntry] = field(default_factory=dict)
+    round_has_bet: bool = False
+
+    def entry(self, key: EntryKey) -> LedgerEntry | None:
+        return self.entries.get(key)
+
+
+@dataclass(frozen=True)
+class WalletMove:
+    """Change one wallet, only if it is still at the version the rules read."""
+
+    key: WalletKey
+    expected_version: int
+    delta: Decimal  # signed; a debit also requires balance >= -delta at write time
+    refuse_if_blocked: bool = False
+
+
+@dataclass(frozen=True)
+class SessionExtension:
+    """Bets only: the session must still accept bets; its expiry slides to new_expires_at."""
+
+    session_id: str
+    now: int
+    new_expires_at: int
+    ttl: int
+
+
+@dataclass(frozen=True)
+class BetRefund:
+    """Mark an applied bet as refunded, only if nobody refunded it yet."""
+
+    bet: EntryKey
+    refund_playhub_tx_id: str
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """One atomic write: all of it lands, or none of it and the ledger raises StaleSnapshot."""
+
+    entry: LedgerEntry  # put only if no entry has its key
+    wallet_move: WalletMove
+    session_extension: SessionExtension | None = None
+    round_bet: RoundKey | None = None  # records that the round has a bet
+    bet_refund: BetRefund | None = None
+    refund_marker: LedgerEntry | None = None  # put only if no bet has its key
+
+
+class StaleSnapshot(Exception):
+    """A write condition failed: something changed since the read. Read again and re-decide."""
+
+
+class StorageBusy(Exception):
+    """Throttling or a transaction conflict: try again after a pause."""
+
+
+class LedgerPort(Protocol):
+    def load(self, reads: Reads) -> Snapshot: ...
+
+    def commit(self, plan: WritePlan) -> None: ...
+
+    def put_session(self, session: Session, ttl: int) -> None: ...

@@ -1,0 +1,191 @@
+"""The wallet service: each callback as read, decide, commit, retried while time allows.
+
+This is where the rules meet the ledger port. Nothing here knows DynamoDB or HTTP.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import TypeVar
+
+from playhub_wallet import rules
+from playhub_wallet.errors import ServiceUnavailable, SessionNotFound
+from playhub_wallet.models import (
+    BalanceRequest,
+    BalanceResponse,
+    BetRequest,
+    RefundRequest,
+    TransactionResponse,
+    WinRequest,
+)
+from playhub_wallet.money import CurrencyTable, format_amount
+from playhub_wallet.sessions import SessionRef, open_session, parse_session_id
+from playhub_wallet.state import LedgerEntry, LedgerPort, Reads, Session, Snapshot, StaleSnapshot, StorageBusy
+
+
+T = TypeVar("T")
+
+
+class Clock:
+    """Wall time for the ledger, a monotonic clock for deadlines; replaceable in tests."""
+
+    def now(self) -> int:
+        return int(time.time())
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Full-jitter exponential backoff between attempts."""
+
+    base_seconds: float = 0.01
+    cap_seconds: float = 0.2
+
+    def pause(self, attempt: int) -> float:
+        return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt))  # noqa: S311
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    response: BalanceResponse | TransactionResponse
+    entry: LedgerEntry | None = None  # the entry written, or the one replayed
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle_seconds: int = 4 * 3600  # Playhub's sessions last 4 h after the last activity
+    retention_seconds: int = 90 * 86400  # late wins and refunds still find the session
+
+
+class WalletService:
+    def __init__(
+        self,
+        ledger: LedgerPort,
+        currencies: CurrencyTable,
+        *,
+        sessions: SessionPolicy | None = None,
+        clock: Clock | None = None,
+        backoff: Backoff | None = None,
+        new_tx_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self._ledger = ledger
+        self._currencies = currencies
+        self._sessions = sessions or SessionPolicy()
+        self._clock = clock or Clock()
+        self._backoff = backoff or Backoff()
+        self._new_tx_id = new_tx_id
+
+    # Playhub's callbacks -----------------------------------------------------------------
+
+    def balance(self, request: BalanceRequest, deadline: float) -> CallbackResult:
+        ref = self._session_ref(request.session_id)
+        ctx = self._context(ref.currency)
+        snapshot = self._with_retries(deadline, lambda: self._ledger.load(rules.reads_for_balance(ref)))
+        return CallbackResult(BalanceResponse(balance=format_amount(rules.balance_of(snapshot, ctx), ctx.places)))
+
+    def bet(self, request: BetRequest, deadline: float) -> CallbackResult:
+        ref = self._session_ref(request.session_id)
+        ctx = self._context(ref.currency)
+        rules.check_amount(request.amount, ref, ctx.places)
+        reads = rules.reads_for_bet(ref, request)
+        return self._settle(reads, lambda snapshot: rules.decide_bet(request, ref, snapshot, ctx), ctx, deadline)
+
+    def win(self, request: WinRequest, deadline: float) -> CallbackResult:
+        ref = self._session_ref(request.session_id)
+        ctx = self._context(ref.currency)
+        rules.check_amount(request.amount, ref, ctx.places)
+        reads = rules.reads_for_win(ref, request)
+        return self._settle(reads, lambda snapshot: rules.decide_win(request, ref, snapshot, ctx), ctx, deadline)
+
+    def refund(self, request: RefundRequest, deadline: float) -> CallbackResult:
+        ref = self._session_ref(request.session_id)
+        ctx = self._context(ref.currency)
+        reads = rules.reads_for_refund(ref, request)
+        return self._settle(reads, lambda snapshot: rules.decide_refund(request, ref, snapshot, ctx), ctx, deadline)
+
+    # The operator's side -----------------------------------------------------------------
+
+    def open_session(self, player_id: str, currency: str, game_id: str) -> Session:
+        return open_session(
+            self._ledger,
+            player_id=player_id,
+            currency=currency,
+            game_id=game_id,
+            now=self._clock.now(),
+            idle_seconds=self._sessions.idle_seconds,
+            retention_seconds=self._sessions.retention_seconds,
+        )
+
+    def deposit(self, deposit: rules.Deposit, deadline: float) -> CallbackResult:
+        ctx = self._context(deposit.wallet.currency)
+        reads = rules.reads_for_deposit(deposit)
+        return self._settle(reads, lambda snapshot: rules.decide_deposit(deposit, snapshot, ctx), ctx, deadline)
+
+    # The loop ----------------------------------------------------------------------------
+
+    def _settle(
+        self, reads: Reads, decide: Callable[[Snapshot], rules.Decision], ctx: rules.Context, deadline: float
+    ) -> CallbackResult:
+        def attempt() -> rules.Replay | rules.Apply:
+            nonlocal reads
+            while True:
+                decision = decide(self._ledger.load(reads))
+                if not isinstance(decision, rules.ReadOtherWallet):
+                    break
+                reads = replace(reads, wallet=decision.wallet)
+            if isinstance(decision, rules.Apply):
+                self._ledger.commit(decision.plan)
+            return decision
+
+        decision = self._with_retries(deadline, attempt)
+        if isinstance(decision, rules.Replay):
+            balance, replayed = decision.balance, True
+        else:
+            balance, replayed = _balance_after(decision.entry), False
+        response = TransactionResponse(balance=format_amount(balance, ctx.places), tx_id=decision.entry.our_tx_id)
+        return CallbackResult(response, decision.entry, replayed)
+
+    def _with_retries(self, deadline: float, attempt: Callable[[], T]) -> T:
+        """Run attempt until it holds; a conflict or throttle past the deadline is a 500."""
+        tries = 0
+        while True:
+            try:
+                return attempt()
+            except (StaleSnapshot, StorageBusy) as exc:
+                tries += 1
+                pause = self._backoff.pause(tries)
+                if self._clock.monotonic() + pause >= deadline:
+                    raise ServiceUnavailable(f"storage busy after {tries} attempts") from exc
+                self._clock.sleep(pause)
+
+    def _session_ref(self, session_id: str) -> SessionRef:
+        ref = parse_session_id(session_id)
+        if ref is None:
+            raise SessionNotFound("unknown session id")
+        return ref
+
+    def _context(self, currency: str) -> rules.Context:
+        return rules.Context(
+            now=self._clock.now(),
+            places=self._currencies.places(currency),
+            session_idle_seconds=self._sessions.idle_seconds,
+            session_retention_seconds=self._sessions.retention_seconds,
+            new_tx_id=self._new_tx_id,
+        )
+
+
+def _balance_after(entry: LedgerEntry) -> Decimal:
+    if entry.balance_after is None:
+        raise AssertionError("an applied entry always records the balance it produced")
+    return entry.balance_after

@@ -1,0 +1,172 @@
+"""Shared fixtures: ledger backends (in-memory, moto, DynamoDB Local) and the handler harness."""
+
+from __future__ import annotations
+
+import os
+
+# Before any handler imports powertools: no X-Ray, a metrics namespace, fake AWS credentials.
+os.environ.update({
+    "POWERTOOLS_METRICS_NAMESPACE": "PlayhubWalletTest",
+    "POWERTOOLS_SERVICE_NAME": "playhub-test",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_DEV": "false",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+})  # fmt: skip
+
+import json
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from devtools import dynamodb_local
+from devtools.callbacks import SAMPLE_CALLBACK_KEY
+from devtools.template import ledger_table_definition
+from playhub_wallet import http, runtime
+from playhub_wallet.callback_keys import CallbackKeys
+from playhub_wallet.ledger import CLIENT_CONFIG, DynamoLedger
+from playhub_wallet.money import CurrencyTable
+from playhub_wallet.settings import Settings
+from playhub_wallet.state import LedgerPort, Session, WalletKey
+from playhub_wallet.wallet import Backoff, WalletService
+from support.harness import FakeClock, LedgerView, Playhub
+from support.memory_ledger import InMemoryLedger
+
+BACKENDS = ["memory", "moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
+DYNAMO_BACKENDS = ["moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
+
+
+@dataclass
+class Backend:
+    name: str
+    ledger: Any  # InMemoryLedger or DynamoLedger
+    client: Any = None  # the DynamoDB client, for the DynamoDB backends
+    table_name: str = "memory"
+
+    @property
+    def view(self) -> LedgerView:
+        return LedgerView(self.ledger)
+
+    def block(self, key: WalletKey, blocked: bool = True) -> None:
+        if isinstance(self.ledger, InMemoryLedger):
+            self.ledger.block(key, blocked)
+        else:
+            self.ledger.set_blocked(key, blocked)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_endpoint() -> Iterator[str]:
+    reason = dynamodb_local.java_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    port = dynamodb_local.free_port()
+    process = dynamodb_local.start(port)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _create_table(client: Any, name: str) -> None:
+    client.create_table(**ledger_table_definition(name))
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
+
+
+def make_backend(name: str, request: pytest.FixtureRequest) -> Iterator[Backend]:
+    if name == "memory":
+        yield Backend("memory", InMemoryLedger())
+        return
+    table = f"ledger-{uuid.uuid4().hex[:12]}"
+    if name == "moto":
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name="eu-west-1", config=CLIENT_CONFIG)
+            _create_table(client, table)
+            yield Backend("moto", DynamoLedger(client, table), client, table)
+        return
+    endpoint = request.getfixturevalue("dynamodb_local_endpoint")
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-west-1", config=CLIENT_CONFIG)
+    _create_table(client, table)
+    yield Backend("dynamodb_local", DynamoLedger(client, table), client, table)
+    client.delete_table(TableName=table)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    yield from make_backend(request.param, request)
+
+
+@pytest.fixture(params=DYNAMO_BACKENDS)
+def dynamo_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    yield from make_backend(request.param, request)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def build_wallet(ledger: LedgerPort, clock: FakeClock) -> WalletService:
+    return WalletService(ledger, CurrencyTable(), clock=clock, backoff=Backoff(base_seconds=0.002, cap_seconds=0.02))
+
+
+@pytest.fixture
+def wallet(backend: Backend, clock: FakeClock) -> WalletService:
+    return build_wallet(backend.ledger, clock)
+
+
+def install_runtime(
+    monkeypatch: pytest.MonkeyPatch, wallet: WalletService, keys: list[str] | None = None, table: str = "t"
+) -> runtime.Runtime:
+    """Make the handlers use this wallet service and these callback keys."""
+    settings = Settings(table_name=table, callback_keys=json.dumps(keys or [SAMPLE_CALLBACK_KEY]))
+    parts = runtime.Runtime(settings, wallet, CallbackKeys(settings), CurrencyTable())
+    monkeypatch.setattr(http, "runtime", lambda: parts)
+    return parts
+
+
+@pytest.fixture
+def playhub(monkeypatch: pytest.MonkeyPatch, wallet: WalletService, backend: Backend) -> Playhub:
+    install_runtime(monkeypatch, wallet, table=backend.table_name)
+    return Playhub()
+
+
+@dataclass
+class Player:
+    """A launched session on a funded wallet."""
+
+    session: Session
+    wallet_key: WalletKey
+
+    @property
+    def session_id(self) -> str:
+        return self.session.session_id
+
+
+def open_funded_session(wallet: WalletService, amount: str = "100.00", currency: str = "EUR",
+                        player_id: str | None = None, game_id: str = "ph_limbo_97") -> Player:  # fmt: skip
+    from decimal import Decimal
+
+    from playhub_wallet.rules import Deposit
+
+    player_id = player_id or f"player-{uuid.uuid4().hex[:8]}"
+    session = wallet.open_session(player_id, currency, game_id)
+    key = WalletKey(player_id, currency)
+    if Decimal(amount):
+        wallet.deposit(Deposit(key, Decimal(amount), f"funding-{uuid.uuid4()}"), deadline=float("inf"))
+    return Player(session, key)
+
+
+@pytest.fixture
+def player(wallet: WalletService) -> Player:
+    return open_funded_session(wallet)

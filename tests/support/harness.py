@@ -1,0 +1,138 @@
+"""Drive the real Lambda handlers with signed API Gateway events, over any ledger backend."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, callback_event, playhub_id
+from playhub_wallet.models import Action
+from playhub_wallet.signing import SIGNATURE_HEADER
+from playhub_wallet.state import EntryKey, LedgerEntry, LedgerPort, Reads, Wallet, WalletKey
+
+ROOT = Path(__file__).resolve().parents[2]
+_handlers: dict[str, ModuleType] = {}
+
+
+def handler_module(name: str) -> ModuleType:
+    """functions/<name>/app.py, imported under a unique module name (every handler is app.py)."""
+    if name not in _handlers:
+        spec = importlib.util.spec_from_file_location(f"function_{name}_app", ROOT / "functions" / name / "app.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _handlers[name] = module
+    return _handlers[name]
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "test-function"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:test-function"
+    aws_request_id: str = "test-request"
+    timeout_seconds: float = 5.0
+    _started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000)
+
+
+class FakeClock:
+    """Wall time that tests move forward; monotonic time and sleeps are real."""
+
+    def __init__(self, start: int = 1_790_000_000) -> None:
+        self.current = start
+
+    def now(self) -> int:
+        return self.current
+
+    def advance(self, seconds: int) -> None:
+        self.current += seconds
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+    payload: dict[str, Any]
+
+    @property
+    def balance(self) -> str:
+        return str(self.body["balance"])
+
+
+class Playhub:
+    """Sends callbacks the way Playhub does, straight into the handlers."""
+
+    def __init__(self, key: str = SAMPLE_CALLBACK_KEY) -> None:
+        self.key = key
+
+    def invoke(self, action: str, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        response = handler_module(action).lambda_handler(event, FakeLambdaContext())
+        assert response["headers"]["Content-Type"] == "application/json"
+        return int(response["statusCode"]), json.loads(response["body"])
+
+    def send(self, payload: dict[str, Any], *, key: str | None = None, endpoint: str | None = None) -> Answer:
+        event = callback_event(payload, key or self.key)
+        status, body = self.invoke(endpoint or payload["action"], event)
+        return Answer(status, body, payload)
+
+    def send_raw(self, endpoint: str, body: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        return self.invoke(endpoint, api_gateway_event(f"/{endpoint}", body, headers))
+
+    def balance(self, session_id: str) -> Answer:
+        return self.send({"action": "balance", "session_id": session_id})
+
+    def bet(self, session_id: str, amount: str = "1.00", *, tx_id: str | None = None, round_id: str | None = None,
+            type: str = "bet", frc_id: str | None = None) -> Answer:  # fmt: skip
+        payload = {"action": "bet", "type": type, "session_id": session_id, "amount": amount,
+                   "tx_id": tx_id or playhub_id(), "round_id": round_id or playhub_id()}  # fmt: skip
+        if frc_id:
+            payload["frc_id"] = frc_id
+        return self.send(payload)
+
+    def win(self, session_id: str, amount: str = "1.00", *, tx_id: str | None = None, round_id: str | None = None,
+            type: str = "win", frc_id: str | None = None) -> Answer:  # fmt: skip
+        payload = {"action": "win", "type": type, "session_id": session_id, "amount": amount,
+                   "tx_id": tx_id or playhub_id(), "round_id": round_id or playhub_id()}  # fmt: skip
+        if frc_id:
+            payload["frc_id"] = frc_id
+        return self.send(payload)
+
+    def refund(self, session_id: str, orig_tx_id: str, *, tx_id: str | None = None) -> Answer:
+        payload = {"action": "refund", "session_id": session_id, "tx_id": tx_id or playhub_id(),
+                   "orig_tx_id": orig_tx_id}  # fmt: skip
+        return self.send(payload)
+
+    def signed_headers(self, signature: str) -> dict[str, str]:
+        return {SIGNATURE_HEADER: signature}
+
+
+class LedgerView:
+    """Reads the ledger's state through the port, the same way for every backend."""
+
+    def __init__(self, ledger: LedgerPort) -> None:
+        self.ledger = ledger
+
+    def wallet(self, key: WalletKey) -> Wallet:
+        return self.ledger.load(Reads(None, key, ())).wallet
+
+    def entry(self, key: WalletKey, action: Action, playhub_tx_id: str) -> LedgerEntry | None:
+        entry_key = EntryKey(action, playhub_tx_id)
+        return self.ledger.load(Reads(None, key, (entry_key,))).entry(entry_key)
+
+
+Teardown = Callable[[], None]

@@ -1,0 +1,122 @@
+"""An in-memory ledger with the same write conditions as the DynamoDB one, for tests without AWS.
+
+It can also misbehave on purpose: throttle the next commits, or apply a commit and then
+report a failure (a response lost on the way back).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from playhub_wallet.state import (
+    EntryKind,
+    LedgerEntry,
+    Reads,
+    Session,
+    Snapshot,
+    StaleSnapshot,
+    StorageBusy,
+    Wallet,
+    WalletKey,
+    WritePlan,
+    ZERO,
+)
+
+
+class InMemoryLedger:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.sessions: dict[str, Session] = {}
+        self.wallets: dict[WalletKey, Wallet] = {}
+        self.entries: dict[tuple[str, str], LedgerEntry] = {}
+        self.rounds: dict[tuple[str, str, str], int] = {}
+        self.busy_commits = 0  # the next N commits raise StorageBusy without writing
+        self.lost_responses = 0  # the next N commits write, then raise StorageBusy
+        self.loads = 0
+        self.commits = 0
+
+    def load(self, reads: Reads) -> Snapshot:
+        with self._lock:
+            self.loads += 1
+            found = {key: self.entries[(key.action, key.playhub_tx_id)] for key in reads.entries
+                     if (key.action, key.playhub_tx_id) in self.entries}  # fmt: skip
+            round_key = reads.round
+            return Snapshot(
+                session=self.sessions.get(reads.session_id) if reads.session_id else None,
+                wallet=self.wallets.get(reads.wallet, Wallet(reads.wallet, ZERO, 0)),
+                entries=found,
+                round_has_bet=round_key is not None
+                and (round_key.player_id, round_key.game_id, round_key.round_id) in self.rounds,
+            )
+
+    def commit(self, plan: WritePlan) -> None:
+        with self._lock:
+            self.commits += 1
+            if self.busy_commits:
+                self.busy_commits -= 1
+                raise StorageBusy("injected throttle")
+            if not self._conditions_hold(plan):
+                raise StaleSnapshot("a condition failed")
+            self._apply(plan)
+            if self.lost_responses:
+                self.lost_responses -= 1
+                raise StorageBusy("injected lost response")
+
+    def put_session(self, session: Session, ttl: int) -> None:
+        with self._lock:
+            if session.session_id in self.sessions:
+                raise StaleSnapshot("session exists")
+            self.sessions[session.session_id] = session
+
+    def block(self, key: WalletKey, blocked: bool = True) -> None:
+        with self._lock:
+            wallet = self.wallets.get(key, Wallet(key, ZERO, 0))
+            self.wallets[key] = replace(wallet, blocked=blocked)
+
+    # The same conditions as ledger.DynamoLedger.commit --------------------------------
+
+    def _conditions_hold(self, plan: WritePlan) -> bool:
+        if (plan.entry.key.action, plan.entry.key.playhub_tx_id) in self.entries:
+            return False
+        move = plan.wallet_move
+        wallet = self.wallets.get(move.key)
+        if move.expected_version == 0:
+            if wallet is not None and wallet.version != 0:
+                return False
+        elif wallet is None or wallet.version != move.expected_version:
+            return False
+        balance = wallet.balance if wallet else ZERO
+        if move.delta < 0 and balance < -move.delta:
+            return False
+        if move.refuse_if_blocked and wallet is not None and wallet.blocked:
+            return False
+        ext = plan.session_extension
+        if ext is not None:
+            session = self.sessions.get(ext.session_id)
+            if session is None or session.status != "active" or not session.expires_at > ext.now:
+                return False
+        if plan.bet_refund is not None:
+            bet = self.entries.get((plan.bet_refund.bet.action, plan.bet_refund.bet.playhub_tx_id))
+            if bet is None or bet.kind is not EntryKind.APPLIED or bet.refunded_by is not None:
+                return False
+        marker = plan.refund_marker
+        return marker is None or (marker.key.action, marker.key.playhub_tx_id) not in self.entries
+
+    def _apply(self, plan: WritePlan) -> None:
+        self.entries[(plan.entry.key.action, plan.entry.key.playhub_tx_id)] = plan.entry
+        move = plan.wallet_move
+        wallet = self.wallets.get(move.key, Wallet(move.key, ZERO, 0))
+        self.wallets[move.key] = replace(wallet, balance=wallet.balance + move.delta, version=move.expected_version + 1)
+        if plan.session_extension is not None:
+            ext = plan.session_extension
+            self.sessions[ext.session_id] = replace(self.sessions[ext.session_id], expires_at=ext.new_expires_at)
+        if plan.round_bet is not None:
+            key = (plan.round_bet.player_id, plan.round_bet.game_id, plan.round_bet.round_id)
+            self.rounds[key] = self.rounds.get(key, 0) + 1
+        if plan.bet_refund is not None:
+            bet_key = (plan.bet_refund.bet.action, plan.bet_refund.bet.playhub_tx_id)
+            self.entries[bet_key] = replace(self.entries[bet_key], refunded_by=plan.bet_refund.refund_playhub_tx_id)
+        if plan.refund_marker is not None:
+            marker = plan.refund_marker
+            self.entries[(marker.key.action, marker.key.playhub_tx_id)] = marker
