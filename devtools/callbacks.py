@@ -45,9 +45,9 @@ def api_gateway_event(path: str, body: str, headers: dict[str, str], *, stage: s
     }
 
 
-def callback_event(payload: dict[str, Any], key: str = SAMPLE_CALLBACK_KEY) -> dict[str, Any]:
+def callback_event(payload: dict[str, Any], key: str = SAMPLE_CALLBACK_KEY, endpoint: str | None = None) -> dict[str, Any]:
     body, signature = signed_body(payload, key)
-    return api_gateway_event(f"/{payload['action']}", body, {SIGNATURE_HEADER: signature})
+    return api_gateway_event(f"/{endpoint or payload['action']}", body, {SIGNATURE_HEADER: signature})
 
 
 def playhub_id() -> str:

@@ -106,11 +106,6 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     yield from make_backend(request.param, request)
 
 
-@pytest.fixture(params=DYNAMO_BACKENDS)
-def dynamo_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    yield from make_backend(request.param, request)
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

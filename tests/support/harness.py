@@ -86,8 +86,8 @@ class Playhub:
         return int(response["statusCode"]), json.loads(response["body"])
 
     def send(self, payload: dict[str, Any], *, key: str | None = None, endpoint: str | None = None) -> Answer:
-        event = callback_event(payload, key or self.key)
-        status, body = self.invoke(endpoint or payload["action"], event)
+        endpoint = endpoint or payload["action"]
+        status, body = self.invoke(endpoint, callback_event(payload, key or self.key, endpoint))
         return Answer(status, body, payload)
 
     def send_raw(self, endpoint: str, body: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:

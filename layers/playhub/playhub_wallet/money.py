@@ -51,4 +51,4 @@ def check_places(amount: Decimal, places: int, currency: str) -> None:
 
 def format_amount(amount: Decimal, places: int) -> str:
     """Render a balance with exactly the currency's decimal places ("100.10")."""
-    return str(amount.quantize(Decimal(1).scaleb(-places)))
+    return format(amount.quantize(Decimal(1).scaleb(-places)), "f")

@@ -1,0 +1,65 @@
+"""The DynamoDB request budget of each callback, counted on the wire (issue: <= 2 per money
+callback on the happy path, 1 for balance, 1 for an exact replay)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from conftest import DYNAMO_BACKENDS, Backend, Player, make_backend
+from support.harness import Answer, Playhub
+from support.requests import count_store_requests
+
+
+@pytest.fixture(params=DYNAMO_BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Only the DynamoDB backends: the budget is counted in HTTP requests."""
+    yield from make_backend(request.param, request)
+
+
+@pytest.fixture
+def placed_bet(playhub: Playhub, player: Player) -> Answer:
+    return playhub.bet(player.session_id, "10.00")
+
+
+def test_balance_costs_one_request(playhub: Playhub, player: Player, backend: Backend) -> None:
+    with count_store_requests(backend) as requests:
+        assert playhub.balance(player.session_id).status == 200
+    print(f"\n[{backend.name}] balance: {dict(requests.by_operation)}")
+    assert dict(requests.by_operation) == {"TransactGetItems": 1}
+
+
+@pytest.mark.parametrize("callback", ["bet", "win", "refund"])
+def test_a_money_callback_costs_one_read_and_one_write(
+    playhub: Playhub, player: Player, backend: Backend, placed_bet: Answer, callback: str
+) -> None:
+    send = {
+        "bet": lambda: playhub.bet(player.session_id, "1.00"),
+        "win": lambda: playhub.win(player.session_id, "3.00", round_id=placed_bet.payload["round_id"]),
+        "refund": lambda: playhub.refund(player.session_id, placed_bet.payload["tx_id"]),
+    }[callback]
+    with count_store_requests(backend) as requests:
+        assert send().status == 200
+    print(f"\n[{backend.name}] {callback}: {dict(requests.by_operation)}")
+    assert dict(requests.by_operation) == {"TransactGetItems": 1, "TransactWriteItems": 1}
+
+
+@pytest.mark.parametrize("callback", ["bet", "win", "refund"])
+def test_an_exact_replay_costs_one_request(
+    playhub: Playhub, player: Player, backend: Backend, placed_bet: Answer, callback: str
+) -> None:
+    first = {
+        "bet": lambda: placed_bet,
+        "win": lambda: playhub.win(player.session_id, "3.00", round_id=placed_bet.payload["round_id"]),
+        "refund": lambda: playhub.refund(player.session_id, placed_bet.payload["tx_id"]),
+    }[callback]()
+    with count_store_requests(backend) as requests:
+        assert playhub.send(first.payload).body == first.body
+    assert dict(requests.by_operation) == {"TransactGetItems": 1}
+
+
+def test_a_refused_bet_costs_one_request(playhub: Playhub, player: Player, backend: Backend) -> None:
+    with count_store_requests(backend) as requests:
+        assert playhub.bet(player.session_id, "1000.00").status == 400
+    assert dict(requests.by_operation) == {"TransactGetItems": 1}

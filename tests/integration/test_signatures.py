@@ -1,0 +1,97 @@
+"""X-REQUEST-SIGN: a missing, wrong or stale signature is a 401 that reads nothing from the store."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from conftest import Backend, Player, install_runtime
+from devtools.callbacks import api_gateway_event, playhub_id
+from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
+from playhub_wallet.wallet import WalletService
+from support.harness import Playhub
+from support.requests import count_store_requests
+
+
+def bet_payload(player: Player) -> dict[str, str]:
+    return {"action": "bet", "type": "bet", "session_id": player.session_id, "amount": "5.00",
+            "tx_id": playhub_id(), "round_id": playhub_id()}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {SIGNATURE_HEADER: ""}, {SIGNATURE_HEADER: "0" * 64}, {SIGNATURE_HEADER: sign("not-the-key", b"{}")}],
+    ids=["missing", "empty", "zeros", "wrong-key"],
+)
+@pytest.mark.parametrize("endpoint", ["balance", "bet", "win", "refund"])
+def test_a_missing_or_wrong_signature_is_401_and_touches_no_table(
+    playhub: Playhub, player: Player, backend: Backend, endpoint: str, headers: dict[str, str]
+) -> None:
+    payload = {**bet_payload(player), "action": endpoint}
+    with count_store_requests(backend) as requests:
+        status, body = playhub.send_raw(endpoint, canonical_json(payload).decode(), headers)
+
+    assert status == 401
+    assert body == {"message": "invalid signature", "details": "X-REQUEST-SIGN is missing or does not match the body"}
+    assert requests.total == 0
+    assert backend.view.wallet(player.wallet_key).balance == 100
+
+
+def test_a_body_changed_after_signing_is_401(playhub: Playhub, player: Player) -> None:
+    payload = bet_payload(player)
+    signature = sign(playhub.key, canonical_json(payload))
+    tampered = canonical_json({**payload, "amount": "0.01"}).decode()
+
+    status, _ = playhub.send_raw("bet", tampered, {SIGNATURE_HEADER: signature})
+
+    assert status == 401
+
+
+def test_a_signature_over_the_raw_bytes_is_accepted_when_they_are_not_canonical(
+    playhub: Playhub, player: Player
+) -> None:
+    raw = json.dumps(bet_payload(player), indent=2)  # whitespace and Playhub's own key order
+    status, body = playhub.send_raw("bet", raw, {SIGNATURE_HEADER: sign(playhub.key, raw.encode())})
+
+    assert (status, body["balance"]) == (200, "95.00")
+
+
+def test_a_signature_over_the_canonical_json_is_accepted_for_a_non_canonical_body(
+    playhub: Playhub, player: Player
+) -> None:
+    payload = bet_payload(player)
+    raw = json.dumps(payload, indent=1)
+    status, _ = playhub.send_raw("bet", raw, {SIGNATURE_HEADER: sign(playhub.key, canonical_json(payload))})
+
+    assert status == 200
+
+
+def test_the_header_name_is_case_insensitive_and_hex_case_does_not_matter(playhub: Playhub, player: Player) -> None:
+    raw = canonical_json(bet_payload(player))
+    status, _ = playhub.send_raw("bet", raw.decode(), {"x-request-sign": sign(playhub.key, raw).upper()})
+
+    assert status == 200
+
+
+def test_a_base64_encoded_body_is_verified_on_its_decoded_bytes(playhub: Playhub, player: Player) -> None:
+    raw = canonical_json(bet_payload(player))
+    event = api_gateway_event("/bet", base64.b64encode(raw).decode(), {SIGNATURE_HEADER: sign(playhub.key, raw)})
+    event["isBase64Encoded"] = True
+
+    status, _ = playhub.invoke("bet", event)
+
+    assert status == 200
+
+
+def test_during_rotation_both_keys_are_valid_and_a_retired_key_is_not(
+    monkeypatch: pytest.MonkeyPatch, wallet: WalletService, player: Player
+) -> None:
+    install_runtime(monkeypatch, wallet, keys=["new-key", "old-key"])
+    for key in ("new-key", "old-key"):
+        assert Playhub(key).balance(player.session_id).status == 200
+
+    install_runtime(monkeypatch, wallet, keys=["new-key"])  # the old key is removed from the secret
+    assert Playhub("old-key").balance(player.session_id).status == 401
+    assert Playhub("new-key").balance(player.session_id).status == 200

@@ -1,0 +1,68 @@
+"""Amount parsing, currency places, and self-describing session ids."""
+
+from __future__ import annotations
+
+import base64
+import json
+from decimal import Decimal
+
+import pytest
+
+from playhub_wallet.money import CurrencyTable, check_places, format_amount, parse_amount_text
+from playhub_wallet.sessions import new_session_id, parse_session_id
+
+
+@pytest.mark.parametrize("text", ["0", "0.00", "1", "10.5", "123456789012345678.12345678"])
+def test_plain_decimals_parse_exactly(text: str) -> None:
+    assert parse_amount_text(text) == Decimal(text)
+
+
+@pytest.mark.parametrize("text", ["-1", "1e3", "NaN", "inf", "00", "01", ".1", "1.", " 1", "1 ", "+1", "1_000",
+                                  "١٢", "1234567890123456789"])  # fmt: skip
+def test_anything_else_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="decimal string"):
+        parse_amount_text(text)
+
+
+def test_currency_places_follow_iso_and_crypto_and_overrides() -> None:
+    table = CurrencyTable({"XYZ": 4, "EUR": 3})
+    assert [table.places(code) for code in ("USD", "JPY", "KWD", "BTC", "XYZ", "EUR")] == [2, 0, 3, 8, 4, 3]
+
+
+def test_check_places() -> None:
+    check_places(Decimal("1.10"), 2, "EUR")
+    check_places(Decimal("1.1000"), 4, "XYZ")
+    with pytest.raises(ValueError, match="EUR amounts have at most 2 decimal places"):
+        check_places(Decimal("0.001"), 2, "EUR")
+
+
+def test_format_amount_pads_to_the_currency_places() -> None:
+    assert [format_amount(Decimal("100.1"), 2), format_amount(Decimal(5), 0), format_amount(Decimal("1E-8"), 8)] == [
+        "100.10", "5", "0.00000001"]  # fmt: skip
+
+
+def test_a_session_id_names_its_wallet_and_game() -> None:
+    session_id = new_session_id("player-7", "EUR", "ph_limbo_97")
+    ref = parse_session_id(session_id)
+
+    assert ref is not None
+    assert (ref.player_id, ref.currency, ref.game_id, ref.session_id) == ("player-7", "EUR", "ph_limbo_97", session_id)
+    assert session_id != new_session_id("player-7", "EUR", "ph_limbo_97")
+
+
+def _forge(parts: object, nonce: str = "x") -> str:
+    return "ph1." + base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=") + "." + nonce
+
+
+@pytest.mark.parametrize(
+    "session_id",
+    ["", "ph1", "ph1..x", "ph2.abc.x", "ph1.!!!.x", _forge(["p", "EUR"]), _forge(["p#1", "EUR", "g"]),
+     _forge(["p", "eur", "g"]), _forge({"p": 1}), _forge(["p", "EUR", "g"], nonce="")],
+)  # fmt: skip
+def test_ids_we_cannot_have_issued_do_not_parse(session_id: str) -> None:
+    assert parse_session_id(session_id) is None
+
+
+def test_new_session_id_refuses_unsafe_parts() -> None:
+    with pytest.raises(ValueError, match="player_id"):
+        new_session_id("player#1", "EUR", "g")
