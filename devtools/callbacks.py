@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
 SAMPLE_CALLBACK_KEY = "local-callback-key"  # also in env.json: a sample, never a real key
+# The session the sample events play on: player "player-1", EUR, game ph_limbo_97.
+SAMPLE_SESSION_ID = "ph1.WyJwbGF5ZXItMSIsIkVVUiIsInBoX2xpbWJvXzk3Il0.sample-session"
+EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 
 
 def signed_body(payload: dict[str, Any], key: str) -> tuple[str, str]:
@@ -45,7 +49,9 @@ def api_gateway_event(path: str, body: str, headers: dict[str, str], *, stage: s
     }
 
 
-def callback_event(payload: dict[str, Any], key: str = SAMPLE_CALLBACK_KEY, endpoint: str | None = None) -> dict[str, Any]:
+def callback_event(
+    payload: dict[str, Any], key: str = SAMPLE_CALLBACK_KEY, endpoint: str | None = None
+) -> dict[str, Any]:
     body, signature = signed_body(payload, key)
     return api_gateway_event(f"/{endpoint or payload['action']}", body, {SIGNATURE_HEADER: signature})
 
@@ -54,21 +60,47 @@ def playhub_id() -> str:
     return str(uuid.uuid4())
 
 
-def write_sample_events(session_id: str, directory: str = "events") -> None:
-    """Regenerate events/*.json (run: python -m devtools.callbacks)."""
-    from pathlib import Path
-
+def sample_events(session_id: str = SAMPLE_SESSION_ID) -> dict[str, dict[str, Any]]:
+    """One signed API Gateway event per callback: a bet, its win, and a refund of the bet."""
     bet_tx, round_id = "9f0c3a52-7f1e-4c55-9a55-0d8f3b5a6a11", "5b7e2f10-2c4d-4e8a-9b1c-3d5e7f9a1b2c"
     payloads = {
         "balance": {"action": "balance", "session_id": session_id},
-        "bet": {"action": "bet", "type": "bet", "session_id": session_id, "amount": "1.00",
-                "tx_id": bet_tx, "round_id": round_id},
-        "win": {"action": "win", "type": "win", "session_id": session_id, "amount": "2.50",
-                "tx_id": "0d4f6a8c-1e3b-4d5f-8a7c-9e1b3d5f7a9c", "round_id": round_id},
-        "refund": {"action": "refund", "session_id": session_id,
-                   "tx_id": "7c9e1b3d-5f7a-4c1e-8b3d-5f7a9c1e3b5d", "orig_tx_id": bet_tx},
-    }  # fmt: skip
+        "bet": {
+            "action": "bet",
+            "type": "bet",
+            "session_id": session_id,
+            "amount": "1.00",
+            "tx_id": bet_tx,
+            "round_id": round_id,
+        },
+        "win": {
+            "action": "win",
+            "type": "win",
+            "session_id": session_id,
+            "amount": "2.50",
+            "tx_id": "0d4f6a8c-1e3b-4d5f-8a7c-9e1b3d5f7a9c",
+            "round_id": round_id,
+        },
+        "refund": {
+            "action": "refund",
+            "session_id": session_id,
+            "tx_id": "7c9e1b3d-5f7a-4c1e-8b3d-5f7a9c1e3b5d",
+            "orig_tx_id": bet_tx,
+        },
+    }
+    events = {}
     for action, payload in payloads.items():
         event = callback_event(payload)
         event["requestContext"]["requestId"] = f"sample-{action}"
-        Path(directory, f"{action}.json").write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
+        events[action] = event
+    return events
+
+
+def write_sample_events(directory: Path = EVENTS_DIR) -> None:
+    for action, event in sample_events().items():
+        (directory / f"{action}.json").write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_sample_events()
+    print(f"wrote {EVENTS_DIR}/{{balance,bet,win,refund}}.json for session {SAMPLE_SESSION_ID}")

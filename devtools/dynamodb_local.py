@@ -61,11 +61,19 @@ def start(port: int, data_dir: Path | None = None) -> subprocess.Popen[bytes]:
     jar = ensure_jar()
     storage = ["-dbPath", str(data_dir)] if data_dir else ["-inMemory"]
     process = subprocess.Popen(
-        ["java", f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
-         *storage, "-port", str(port), "-disableTelemetry"],
+        [
+            "java",
+            f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(jar),
+            *storage,
+            "-port",
+            str(port),
+            "-disableTelemetry",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-    )  # fmt: skip
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

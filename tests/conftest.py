@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 
 # Before any handler imports powertools: no X-Ray, a metrics namespace, fake AWS credentials.
-os.environ.update({
-    "POWERTOOLS_METRICS_NAMESPACE": "PlayhubWalletTest",
-    "POWERTOOLS_SERVICE_NAME": "playhub-test",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_DEV": "false",
-    "AWS_DEFAULT_REGION": "eu-west-1",
-    "AWS_REGION": "eu-west-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-})  # fmt: skip
+os.environ.update(
+    {
+        "POWERTOOLS_METRICS_NAMESPACE": "PlayhubWalletTest",
+        "POWERTOOLS_SERVICE_NAME": "playhub-test",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_DEV": "false",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+    }
+)
 
 import json
 import subprocess
@@ -27,6 +29,8 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from support.harness import FakeClock, LedgerView, Playhub
+from support.memory_ledger import InMemoryLedger
 
 from devtools import dynamodb_local
 from devtools.callbacks import SAMPLE_CALLBACK_KEY
@@ -38,8 +42,6 @@ from playhub_wallet.money import CurrencyTable
 from playhub_wallet.settings import Settings
 from playhub_wallet.state import LedgerPort, Session, WalletKey
 from playhub_wallet.wallet import Backoff, WalletService
-from support.harness import FakeClock, LedgerView, Playhub
-from support.memory_ledger import InMemoryLedger
 
 BACKENDS = ["memory", "moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
 DYNAMO_BACKENDS = ["moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
@@ -148,8 +150,13 @@ class Player:
         return self.session.session_id
 
 
-def open_funded_session(wallet: WalletService, amount: str = "100.00", currency: str = "EUR",
-                        player_id: str | None = None, game_id: str = "ph_limbo_97") -> Player:  # fmt: skip
+def open_funded_session(
+    wallet: WalletService,
+    amount: str = "100.00",
+    currency: str = "EUR",
+    player_id: str | None = None,
+    game_id: str = "ph_limbo_97",
+) -> Player:
     from decimal import Decimal
 
     from playhub_wallet.rules import Deposit

@@ -3,6 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from playhub_wallet.http import handle_callback
 from playhub_wallet.models import Action
 from playhub_wallet.observability import logger, metrics, tracer

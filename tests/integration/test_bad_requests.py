@@ -6,19 +6,25 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-
 from conftest import Backend, Player
-from devtools.callbacks import playhub_id
-from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 from support.harness import Playhub
 from support.requests import count_store_requests
+
+from devtools.callbacks import playhub_id
+from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
 BET_FIELDS = ("action", "type", "session_id", "amount", "tx_id", "round_id")
 
 
 def bet_payload(player: Player, **changes: Any) -> dict[str, Any]:
-    payload = {"action": "bet", "type": "bet", "session_id": player.session_id, "amount": "5.00",
-               "tx_id": playhub_id(), "round_id": playhub_id()}  # fmt: skip
+    payload = {
+        "action": "bet",
+        "type": "bet",
+        "session_id": player.session_id,
+        "amount": "5.00",
+        "tx_id": playhub_id(),
+        "round_id": playhub_id(),
+    }
     payload.update(changes)
     return {name: value for name, value in payload.items() if value is not None}
 
@@ -28,7 +34,8 @@ def assert_bad_request(status: int, body: dict[str, Any], *, details_contain: st
     assert set(body) == {"message", "details"}
     assert body["message"] == "bad request"
     assert details_contain in body["details"]
-    assert "Traceback" not in body["details"] and "playhub_wallet" not in body["details"]
+    assert "Traceback" not in body["details"]
+    assert "playhub_wallet" not in body["details"]
 
 
 @pytest.mark.parametrize(
@@ -69,9 +76,17 @@ def test_each_missing_field_is_400(playhub: Playhub, player: Player, field: str)
     assert_bad_request(answer.status, answer.body, details_contain="action" if field == "action" else field)
 
 
-@pytest.mark.parametrize(("field", "value"), [("tx_id", "not-a-uuid"), ("round_id", "42"), ("tx_id", 12345),
-                                              ("frc_id", "free-rounds-1"), ("type", "jackpot"),
-                                              ("session_id", 7)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("tx_id", "not-a-uuid"),
+        ("round_id", "42"),
+        ("tx_id", 12345),
+        ("frc_id", "free-rounds-1"),
+        ("type", "jackpot"),
+        ("session_id", 7),
+    ],
+)
 def test_a_malformed_field_is_400(playhub: Playhub, player: Player, field: str, value: Any) -> None:
     answer = playhub.send(bet_payload(player, **{field: value}))
 
@@ -85,7 +100,7 @@ def test_an_action_that_does_not_match_the_endpoint_is_400(playhub: Playhub, pla
     assert_bad_request(answer.status, answer.body, details_contain=f'action must be "{endpoint}"')
 
 
-@pytest.mark.parametrize("body", ["not json", "", "[1, 2]", '"bet"', "{\"action\": \"bet\""])
+@pytest.mark.parametrize("body", ["not json", "", "[1, 2]", '"bet"', '{"action": "bet"'])
 def test_a_body_that_is_not_a_json_object_is_400_when_signed(playhub: Playhub, body: str, backend: Backend) -> None:
     with count_store_requests(backend) as requests:
         status, answer = playhub.send_raw("bet", body, {SIGNATURE_HEADER: sign(playhub.key, body.encode())})

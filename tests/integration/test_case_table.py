@@ -9,22 +9,23 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from conftest import Backend, Player, open_funded_session
+from support.harness import FakeClock, Playhub
+
 from devtools.callbacks import playhub_id
 from playhub_wallet import rules
 from playhub_wallet.models import Action
 from playhub_wallet.state import EntryKind
 from playhub_wallet.wallet import WalletService
-from support.harness import FakeClock, Playhub
 
 
 def balance_of(backend: Backend, player: Player) -> Decimal:
     return backend.view.wallet(player.wallet_key).balance
 
 
-def test_bet_with_enough_funds_debits_and_answers_the_new_balance(playhub: Playhub, player: Player,
-                                                                   backend: Backend) -> None:  # fmt: skip
+def test_bet_with_enough_funds_debits_and_answers_the_new_balance(
+    playhub: Playhub, player: Player, backend: Backend
+) -> None:
     answer = playhub.bet(player.session_id, "12.34")
 
     assert answer.status == 200
@@ -34,11 +35,15 @@ def test_bet_with_enough_funds_debits_and_answers_the_new_balance(playhub: Playh
     entry = backend.view.entry(player.wallet_key, Action.BET, answer.payload["tx_id"])
     assert entry is not None
     assert (entry.our_tx_id, entry.balance_change, entry.balance_after) == (
-        answer.body["tx_id"], Decimal("-12.34"), Decimal("87.66"))  # fmt: skip
+        answer.body["tx_id"],
+        Decimal("-12.34"),
+        Decimal("87.66"),
+    )
 
 
-def test_bet_without_enough_funds_is_refused_and_changes_nothing(playhub: Playhub, player: Player,
-                                                                 backend: Backend) -> None:  # fmt: skip
+def test_bet_without_enough_funds_is_refused_and_changes_nothing(
+    playhub: Playhub, player: Player, backend: Backend
+) -> None:
     answer = playhub.bet(player.session_id, "100.01")
 
     assert answer.status == 400
@@ -113,7 +118,9 @@ def test_same_action_and_tx_id_with_a_different_payload_is_refused(
     }[action]()
     assert first.status == 200
     balance_before = balance_of(backend, player)
-    changed = {**first.payload, "amount": "9.99"} if action != "refund" else {**first.payload, "orig_tx_id": playhub_id()}
+    changed = (
+        {**first.payload, "amount": "9.99"} if action != "refund" else {**first.payload, "orig_tx_id": playhub_id()}
+    )
 
     answer = playhub.send(changed)
 
@@ -147,7 +154,8 @@ def test_win_credits(playhub: Playhub, player: Player, backend: Backend) -> None
 
     assert (win.status, win.body["balance"]) == (200, "115.50")
     entry = backend.view.entry(player.wallet_key, Action.WIN, win.payload["tx_id"])
-    assert entry is not None and entry.outcome == rules.CREDITED
+    assert entry is not None
+    assert entry.outcome == rules.CREDITED
 
 
 def test_zero_win_is_recorded_without_moving_money(playhub: Playhub, player: Player, backend: Backend) -> None:
@@ -165,11 +173,13 @@ def test_free_win_moves_no_money_but_is_recorded(playhub: Playhub, player: Playe
 
     assert (win.status, win.body["balance"]) == (200, "100.00")
     entry = backend.view.entry(player.wallet_key, Action.WIN, win.payload["tx_id"])
-    assert entry is not None and (entry.outcome, entry.balance_change) == (rules.FREE_WIN, Decimal(0))
+    assert entry is not None
+    assert (entry.outcome, entry.balance_change) == (rules.FREE_WIN, Decimal(0))
 
 
-def test_free_rounds_payout_is_real_money_recorded_with_its_frc_id(playhub: Playhub, player: Player,
-                                                                    backend: Backend) -> None:  # fmt: skip
+def test_free_rounds_payout_is_real_money_recorded_with_its_frc_id(
+    playhub: Playhub, player: Player, backend: Backend
+) -> None:
     frc_id = playhub_id()
     payout = playhub.win(player.session_id, "42.00", frc_id=frc_id)
 
@@ -186,7 +196,8 @@ def test_win_for_a_round_with_no_known_bet_is_paid_and_counted_as_an_anomaly(
 
     assert (win.status, win.body["balance"]) == (200, "108.00")
     entry = backend.view.entry(player.wallet_key, Action.WIN, win.payload["tx_id"])
-    assert entry is not None and entry.outcome == rules.WIN_WITHOUT_BET
+    assert entry is not None
+    assert entry.outcome == rules.WIN_WITHOUT_BET
     assert emitted_metrics(capsys.readouterr().out).get("Anomalies") == [1.0]
 
 
@@ -198,7 +209,8 @@ def test_refund_of_a_known_bet_credits_it_back_once_and_marks_it_refunded(
 
     assert (refund.status, refund.body["balance"]) == (200, "100.00")
     entry = backend.view.entry(player.wallet_key, Action.BET, bet.payload["tx_id"])
-    assert entry is not None and entry.refunded_by == refund.payload["tx_id"]
+    assert entry is not None
+    assert entry.refunded_by == refund.payload["tx_id"]
 
 
 def test_refund_of_a_bet_already_refunded_by_another_refund_changes_nothing(
@@ -221,7 +233,8 @@ def test_refund_of_an_unknown_transaction_answers_200_and_leaves_a_marker(
 
     assert (refund.status, refund.body["balance"]) == (200, "100.00")
     marker = backend.view.entry(player.wallet_key, Action.BET, orig)
-    assert marker is not None and marker.kind is EntryKind.REFUND_MARKER
+    assert marker is not None
+    assert marker.kind is EntryKind.REFUND_MARKER
     assert emitted_metrics(capsys.readouterr().out).get("RefundsOfUnknownTransactions") == [1.0]
 
 
@@ -236,7 +249,8 @@ def test_refund_whose_original_is_a_win_moves_no_money_and_is_an_anomaly(
 
     assert (refund.status, refund.body["balance"]) == (200, "110.00")
     entry = backend.view.entry(player.wallet_key, Action.REFUND, refund.payload["tx_id"])
-    assert entry is not None and entry.outcome == rules.REFUND_OF_WIN
+    assert entry is not None
+    assert entry.outcome == rules.REFUND_OF_WIN
     assert emitted_metrics(capsys.readouterr().out).get("Anomalies") == [1.0]
 
 
@@ -283,8 +297,9 @@ def test_balance_answers_with_the_currency_places(playhub: Playhub, wallet: Wall
     assert playhub.bet(bitcoin.session_id, "0.00000001").body["balance"] == "0.00012344"
 
 
-def test_a_blocked_player_cannot_bet_but_still_receives_wins(playhub: Playhub, player: Player,
-                                                             backend: Backend) -> None:  # fmt: skip
+def test_a_blocked_player_cannot_bet_but_still_receives_wins(
+    playhub: Playhub, player: Player, backend: Backend
+) -> None:
     backend.block(player.wallet_key)
 
     bet = playhub.bet(player.session_id, "1.00")

@@ -3,10 +3,9 @@ callback on the happy path, 1 for balance, 1 for an exact replay)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-
 from conftest import DYNAMO_BACKENDS, Backend, Player, make_backend
 from support.harness import Answer, Playhub
 from support.requests import count_store_requests
@@ -34,7 +33,7 @@ def test_balance_costs_one_request(playhub: Playhub, player: Player, backend: Ba
 def test_a_money_callback_costs_one_read_and_one_write(
     playhub: Playhub, player: Player, backend: Backend, placed_bet: Answer, callback: str
 ) -> None:
-    send = {
+    send: Callable[[], Answer] = {
         "bet": lambda: playhub.bet(player.session_id, "1.00"),
         "win": lambda: playhub.win(player.session_id, "3.00", round_id=placed_bet.payload["round_id"]),
         "refund": lambda: playhub.refund(player.session_id, placed_bet.payload["tx_id"]),
@@ -49,7 +48,7 @@ def test_a_money_callback_costs_one_read_and_one_write(
 def test_an_exact_replay_costs_one_request(
     playhub: Playhub, player: Player, backend: Backend, placed_bet: Answer, callback: str
 ) -> None:
-    first = {
+    first: Answer = {
         "bet": lambda: placed_bet,
         "win": lambda: playhub.win(player.session_id, "3.00", round_id=placed_bet.payload["round_id"]),
         "refund": lambda: playhub.refund(player.session_id, placed_bet.payload["tx_id"]),

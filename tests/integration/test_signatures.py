@@ -6,18 +6,24 @@ import base64
 import json
 
 import pytest
-
 from conftest import Backend, Player, install_runtime
-from devtools.callbacks import api_gateway_event, playhub_id
-from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
-from playhub_wallet.wallet import WalletService
 from support.harness import Playhub
 from support.requests import count_store_requests
 
+from devtools.callbacks import api_gateway_event, playhub_id
+from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
+from playhub_wallet.wallet import WalletService
+
 
 def bet_payload(player: Player) -> dict[str, str]:
-    return {"action": "bet", "type": "bet", "session_id": player.session_id, "amount": "5.00",
-            "tx_id": playhub_id(), "round_id": playhub_id()}  # fmt: skip
+    return {
+        "action": "bet",
+        "type": "bet",
+        "session_id": player.session_id,
+        "amount": "5.00",
+        "tx_id": playhub_id(),
+        "round_id": playhub_id(),
+    }
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
-
 from conftest import Backend, Player
+from support.harness import Playhub
+
 from playhub_wallet.ledger import DynamoLedger
 from playhub_wallet.models import Action
 from playhub_wallet.wallet import WalletService
-from support.harness import Playhub
 
 
 class FaultyClient:
@@ -40,15 +40,18 @@ class FaultyClient:
 
 def cancelled(*codes: str) -> ClientError:
     return ClientError(
-        {"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
-         "CancellationReasons": [{"Code": code} for code in codes]},
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+            "CancellationReasons": [{"Code": code} for code in codes],
+        },
         "TransactWriteItems",
-    )  # fmt: skip
+    )
 
 
 def throttled() -> ClientError:
-    return ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
-                       "TransactWriteItems")  # fmt: skip
+    return ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "TransactWriteItems"
+    )
 
 
 def inject(backend: Backend, wallet: WalletService, failures: list[Any]) -> None:
@@ -56,7 +59,7 @@ def inject(backend: Backend, wallet: WalletService, failures: list[Any]) -> None
     if isinstance(backend.ledger, DynamoLedger):
         faulty = FaultyClient(backend.client)
         faulty.failures = failures
-        wallet._ledger = DynamoLedger(faulty, backend.table_name)  # type: ignore[arg-type]  # noqa: SLF001
+        wallet._ledger = DynamoLedger(faulty, backend.table_name)  # type: ignore[arg-type]
     else:
         backend.ledger.busy_commits = sum(1 for failure in failures if failure != "lost")
         backend.ledger.lost_responses = sum(1 for failure in failures if failure == "lost")
@@ -129,7 +132,7 @@ def test_an_unexpected_error_is_a_500_without_internals(
     def explode(*_: Any, **__: Any) -> None:
         raise KeyError("internal-table-name secret-value")
 
-    monkeypatch.setitem(http._OPERATIONS, Action.BET, explode)  # noqa: SLF001
+    monkeypatch.setitem(http._OPERATIONS, Action.BET, explode)
     answer = playhub.bet(player.session_id, "1.00")
 
     assert answer.status == 500

@@ -24,7 +24,8 @@ def handler_module(name: str) -> ModuleType:
     """functions/<name>/app.py, imported under a unique module name (every handler is app.py)."""
     if name not in _handlers:
         spec = importlib.util.spec_from_file_location(f"function_{name}_app", ROOT / "functions" / name / "app.py")
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         _handlers[name] = module
@@ -96,25 +97,57 @@ class Playhub:
     def balance(self, session_id: str) -> Answer:
         return self.send({"action": "balance", "session_id": session_id})
 
-    def bet(self, session_id: str, amount: str = "1.00", *, tx_id: str | None = None, round_id: str | None = None,
-            type: str = "bet", frc_id: str | None = None) -> Answer:  # fmt: skip
-        payload = {"action": "bet", "type": type, "session_id": session_id, "amount": amount,
-                   "tx_id": tx_id or playhub_id(), "round_id": round_id or playhub_id()}  # fmt: skip
+    def bet(
+        self,
+        session_id: str,
+        amount: str = "1.00",
+        *,
+        tx_id: str | None = None,
+        round_id: str | None = None,
+        type: str = "bet",
+        frc_id: str | None = None,
+    ) -> Answer:
+        payload = {
+            "action": "bet",
+            "type": type,
+            "session_id": session_id,
+            "amount": amount,
+            "tx_id": tx_id or playhub_id(),
+            "round_id": round_id or playhub_id(),
+        }
         if frc_id:
             payload["frc_id"] = frc_id
         return self.send(payload)
 
-    def win(self, session_id: str, amount: str = "1.00", *, tx_id: str | None = None, round_id: str | None = None,
-            type: str = "win", frc_id: str | None = None) -> Answer:  # fmt: skip
-        payload = {"action": "win", "type": type, "session_id": session_id, "amount": amount,
-                   "tx_id": tx_id or playhub_id(), "round_id": round_id or playhub_id()}  # fmt: skip
+    def win(
+        self,
+        session_id: str,
+        amount: str = "1.00",
+        *,
+        tx_id: str | None = None,
+        round_id: str | None = None,
+        type: str = "win",
+        frc_id: str | None = None,
+    ) -> Answer:
+        payload = {
+            "action": "win",
+            "type": type,
+            "session_id": session_id,
+            "amount": amount,
+            "tx_id": tx_id or playhub_id(),
+            "round_id": round_id or playhub_id(),
+        }
         if frc_id:
             payload["frc_id"] = frc_id
         return self.send(payload)
 
     def refund(self, session_id: str, orig_tx_id: str, *, tx_id: str | None = None) -> Answer:
-        payload = {"action": "refund", "session_id": session_id, "tx_id": tx_id or playhub_id(),
-                   "orig_tx_id": orig_tx_id}  # fmt: skip
+        payload = {
+            "action": "refund",
+            "session_id": session_id,
+            "tx_id": tx_id or playhub_id(),
+            "orig_tx_id": orig_tx_id,
+        }
         return self.send(payload)
 
     def signed_headers(self, signature: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ import threading
 from dataclasses import replace
 
 from playhub_wallet.state import (
+    ZERO,
     EntryKind,
     LedgerEntry,
     Reads,
@@ -20,7 +21,6 @@ from playhub_wallet.state import (
     Wallet,
     WalletKey,
     WritePlan,
-    ZERO,
 )
 
 
@@ -39,8 +39,11 @@ class InMemoryLedger:
     def load(self, reads: Reads) -> Snapshot:
         with self._lock:
             self.loads += 1
-            found = {key: self.entries[(key.action, key.playhub_tx_id)] for key in reads.entries
-                     if (key.action, key.playhub_tx_id) in self.entries}  # fmt: skip
+            found = {
+                key: self.entries[(key.action, key.playhub_tx_id)]
+                for key in reads.entries
+                if (key.action, key.playhub_tx_id) in self.entries
+            }
             round_key = reads.round
             return Snapshot(
                 session=self.sessions.get(reads.session_id) if reads.session_id else None,

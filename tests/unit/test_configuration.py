@@ -15,11 +15,20 @@ from playhub_wallet.settings import Settings
 
 
 def test_settings_parse_the_environment() -> None:
-    settings = Settings.from_environment({
-        "TABLE_NAME": "ledger", "CALLBACK_KEY_SECRET": "arn:secret", "TIME_BUDGET_MS": "2500",
-        "CURRENCY_DECIMAL_PLACES": '{"XYZ": 4}', "DYNAMODB_ENDPOINT": "",
-    })  # fmt: skip
-    assert (settings.table_name, settings.callback_key_secret, settings.time_budget_ms) == ("ledger", "arn:secret", 2500)
+    settings = Settings.from_environment(
+        {
+            "TABLE_NAME": "ledger",
+            "CALLBACK_KEY_SECRET": "arn:secret",
+            "TIME_BUDGET_MS": "2500",
+            "CURRENCY_DECIMAL_PLACES": '{"XYZ": 4}',
+            "DYNAMODB_ENDPOINT": "",
+        }
+    )
+    assert (settings.table_name, settings.callback_key_secret, settings.time_budget_ms) == (
+        "ledger",
+        "arn:secret",
+        2500,
+    )
     assert settings.currency_decimal_places == {"XYZ": 4}
     assert settings.dynamodb_endpoint is None
 
@@ -57,10 +66,10 @@ def test_unusable_key_lists_are_refused(value: str) -> None:
 def aws() -> Iterator[None]:
     from aws_lambda_powertools.utilities import parameters
 
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     with mock_aws():
         yield
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
 def test_keys_from_secrets_manager(aws: None) -> None:

@@ -17,8 +17,9 @@ def test_plain_decimals_parse_exactly(text: str) -> None:
     assert parse_amount_text(text) == Decimal(text)
 
 
-@pytest.mark.parametrize("text", ["-1", "1e3", "NaN", "inf", "00", "01", ".1", "1.", " 1", "1 ", "+1", "1_000",
-                                  "١٢", "1234567890123456789"])  # fmt: skip
+@pytest.mark.parametrize(
+    "text", ["-1", "1e3", "NaN", "inf", "00", "01", ".1", "1.", " 1", "1 ", "+1", "1_000", "١٢", "1234567890123456789"]
+)
 def test_anything_else_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="decimal string"):
         parse_amount_text(text)
@@ -38,7 +39,10 @@ def test_check_places() -> None:
 
 def test_format_amount_pads_to_the_currency_places() -> None:
     assert [format_amount(Decimal("100.1"), 2), format_amount(Decimal(5), 0), format_amount(Decimal("1E-8"), 8)] == [
-        "100.10", "5", "0.00000001"]  # fmt: skip
+        "100.10",
+        "5",
+        "0.00000001",
+    ]
 
 
 def test_a_session_id_names_its_wallet_and_game() -> None:
@@ -56,9 +60,19 @@ def _forge(parts: object, nonce: str = "x") -> str:
 
 @pytest.mark.parametrize(
     "session_id",
-    ["", "ph1", "ph1..x", "ph2.abc.x", "ph1.!!!.x", _forge(["p", "EUR"]), _forge(["p#1", "EUR", "g"]),
-     _forge(["p", "eur", "g"]), _forge({"p": 1}), _forge(["p", "EUR", "g"], nonce="")],
-)  # fmt: skip
+    [
+        "",
+        "ph1",
+        "ph1..x",
+        "ph2.abc.x",
+        "ph1.!!!.x",
+        _forge(["p", "EUR"]),
+        _forge(["p#1", "EUR", "g"]),
+        _forge(["p", "eur", "g"]),
+        _forge({"p": 1}),
+        _forge(["p", "EUR", "g"], nonce=""),
+    ],
+)
 def test_ids_we_cannot_have_issued_do_not_parse(session_id: str) -> None:
     assert parse_session_id(session_id) is None
 

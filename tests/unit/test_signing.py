@@ -40,7 +40,8 @@ def test_sign_matches_openssl() -> None:
 def test_sign_is_lowercase_hex_hmac_sha256() -> None:
     expected = hmac.new(b"k", NESTED_CANONICAL, hashlib.sha256).hexdigest()
     assert sign("k", canonical_json(NESTED)) == expected
-    assert expected == expected.lower() and len(expected) == 64
+    assert expected == expected.lower()
+    assert len(expected) == 64
 
 
 def test_parse_json_body_keeps_numbers_as_decimal() -> None:

@@ -36,9 +36,11 @@ class CallbackKeys:
             elif settings.callback_key_secret:
                 raw = str(parameters.get_secret(settings.callback_key_secret, max_age=settings.key_cache_seconds))
             else:
-                raw = str(parameters.get_parameter(
-                    str(settings.callback_key_parameter), decrypt=True, max_age=settings.key_cache_seconds
-                ))  # fmt: skip
+                raw = str(
+                    parameters.get_parameter(
+                        str(settings.callback_key_parameter), decrypt=True, max_age=settings.key_cache_seconds
+                    )
+                )
             return parse_key_list(raw)
         except Exception as exc:  # a key we cannot read is our fault, never the caller's: 500
             raise ServiceUnavailable("callback keys are not readable") from exc

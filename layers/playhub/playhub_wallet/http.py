@@ -70,7 +70,7 @@ def parse_request(action: Action, parsed_body: Any) -> CallbackRequest:
     if not isinstance(parsed_body, dict):
         raise BadRequest("body must be a JSON object")
     if parsed_body.get("action") != action.value:
-        raise BadRequest(f"action must be \"{action.value}\" on this endpoint")
+        raise BadRequest(f'action must be "{action.value}" on this endpoint')
     try:
         return REQUEST_MODELS[action].model_validate(parsed_body)
     except ValidationError as exc:

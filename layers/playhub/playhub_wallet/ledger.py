@@ -52,23 +52,20 @@ CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 2},
     tcp_keepalive=True,
 )
-_BUSY_CODES = frozenset({
-    "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
-    "TransactionConflictException", "InternalServerError", "ServiceUnavailable",
-    "ThrottlingError", "TransactionConflict", "TransactionInProgressException",
-})  # fmt: skip
-
-
-
-class _FixedPointSerializer(TypeSerializer):
-    """Numbers as plain decimals ("-0.00000001", never "-1E-8"): exact, and readable in an audit."""
-
-    def _serialize_n(self, value: Any) -> str:
-        text: str = super()._serialize_n(value)
-        return format(Decimal(text), "f")
-
-
-_serializer = _FixedPointSerializer()
+_BUSY_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ThrottlingError",
+        "TransactionConflict",
+        "TransactionInProgressException",
+    }
+)
+_serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
@@ -134,26 +131,32 @@ class DynamoLedger:
         items: list[dict[str, Any]] = [self._put_new(_entry_to_item(plan.entry)), self._move_wallet(plan)]
         if plan.session_extension is not None:
             ext = plan.session_extension
-            items.append(self._update(
-                session_key(ext.session_id),
-                "SET #expires_at = :expires_at, #ttl = :ttl, #last_bet_at = :now",
-                "attribute_exists(pk) AND #status = :active AND #expires_at > :now",
-                {":expires_at": ext.new_expires_at, ":ttl": ext.ttl, ":now": ext.now, ":active": "active"},
-            ))  # fmt: skip
+            items.append(
+                self._update(
+                    session_key(ext.session_id),
+                    "SET #expires_at = :expires_at, #ttl = :ttl, #last_bet_at = :now",
+                    "attribute_exists(pk) AND #status = :active AND #expires_at > :now",
+                    {":expires_at": ext.new_expires_at, ":ttl": ext.ttl, ":now": ext.now, ":active": "active"},
+                )
+            )
         if plan.round_bet is not None:
-            items.append(self._update(
-                round_key(plan.round_bet),
-                "SET #entity = :round, #first_bet_at = if_not_exists(#first_bet_at, :now) ADD #bet_count :one",
-                None,
-                {":round": "round", ":now": plan.entry.created_at, ":one": 1},
-            ))  # fmt: skip
+            items.append(
+                self._update(
+                    round_key(plan.round_bet),
+                    "SET #entity = :round, #first_bet_at = if_not_exists(#first_bet_at, :now) ADD #bet_count :one",
+                    None,
+                    {":round": "round", ":now": plan.entry.created_at, ":one": 1},
+                )
+            )
         if plan.bet_refund is not None:
-            items.append(self._update(
-                entry_key(plan.bet_refund.bet),
-                "SET #refunded_by = :refund",
-                "attribute_exists(pk) AND #kind = :applied AND attribute_not_exists(#refunded_by)",
-                {":refund": plan.bet_refund.refund_playhub_tx_id, ":applied": EntryKind.APPLIED.value},
-            ))  # fmt: skip
+            items.append(
+                self._update(
+                    entry_key(plan.bet_refund.bet),
+                    "SET #refunded_by = :refund",
+                    "attribute_exists(pk) AND #kind = :applied AND attribute_not_exists(#refunded_by)",
+                    {":refund": plan.bet_refund.refund_playhub_tx_id, ":applied": EntryKind.APPLIED.value},
+                )
+            )
         if plan.refund_marker is not None:
             items.append(self._put_new(_entry_to_item(plan.refund_marker)))
         self._call("transact_write_items", TransactItems=items)
@@ -171,17 +174,21 @@ class DynamoLedger:
             "expires_at": session.expires_at,
             "ttl": ttl,
         }
-        self._call("put_item", TableName=self._table, Item=_serialize(item),
-                   ConditionExpression="attribute_not_exists(pk)")  # fmt: skip
+        self._call(
+            "put_item", TableName=self._table, Item=_serialize(item), ConditionExpression="attribute_not_exists(pk)"
+        )
 
     def set_blocked(self, key: WalletKey, blocked: bool) -> None:
         """Block or unblock a player's bets in one currency; wins and refunds still land."""
-        self._call("update_item", **self._update(
-            wallet_key(key),
-            "SET #blocked = :blocked, #entity = :wallet, #player_id = :player, #currency = :currency",
-            None,
-            {":blocked": blocked, ":wallet": "wallet", ":player": key.player_id, ":currency": key.currency},
-        )["Update"])  # fmt: skip
+        self._call(
+            "update_item",
+            **self._update(
+                wallet_key(key),
+                "SET #blocked = :blocked, #entity = :wallet, #player_id = :player, #currency = :currency",
+                None,
+                {":blocked": blocked, ":wallet": "wallet", ":player": key.player_id, ":currency": key.currency},
+            )["Update"],
+        )
 
     # Building blocks ---------------------------------------------------------------------
 
@@ -189,10 +196,14 @@ class DynamoLedger:
         move = plan.wallet_move
         conditions = ["attribute_not_exists(pk)" if move.expected_version == 0 else "#version = :expected"]
         values: dict[str, Any] = {
-            ":zero": ZERO, ":delta": move.delta, ":next": move.expected_version + 1,
-            ":now": plan.entry.created_at, ":wallet": "wallet",
-            ":player": move.key.player_id, ":currency": move.key.currency,
-        }  # fmt: skip
+            ":zero": ZERO,
+            ":delta": move.delta,
+            ":next": move.expected_version + 1,
+            ":now": plan.entry.created_at,
+            ":wallet": "wallet",
+            ":player": move.key.player_id,
+            ":currency": move.key.currency,
+        }
         if move.expected_version != 0:
             values[":expected"] = move.expected_version
         if move.delta < 0:
@@ -211,8 +222,13 @@ class DynamoLedger:
         )
 
     def _put_new(self, item: Mapping[str, Any]) -> dict[str, Any]:
-        return {"Put": {"TableName": self._table, "Item": _serialize(item),
-                        "ConditionExpression": "attribute_not_exists(pk)"}}  # fmt: skip
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": _serialize(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     def _update(
         self, key: Mapping[str, str], update: str, condition: str | None, values: Mapping[str, Any]
@@ -240,9 +256,22 @@ class DynamoLedger:
 
 
 _ATTRIBUTE_NAMES = (
-    "balance", "version", "updated_at", "entity", "player_id", "currency", "blocked", "expires_at",
-    "ttl", "last_bet_at", "status", "first_bet_at", "bet_count", "refunded_by", "kind",
-)  # fmt: skip
+    "balance",
+    "version",
+    "updated_at",
+    "entity",
+    "player_id",
+    "currency",
+    "blocked",
+    "expires_at",
+    "ttl",
+    "last_bet_at",
+    "status",
+    "first_bet_at",
+    "bet_count",
+    "refunded_by",
+    "kind",
+)
 
 
 def _translate(exc: ClientError) -> Exception:
@@ -265,7 +294,15 @@ def _translate(exc: ClientError) -> Exception:
 
 
 def _serialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in item.items()}
+    return {name: _serialize_value(value) for name, value in item.items()}
+
+
+def _serialize_value(value: Any) -> dict[str, Any]:
+    """Numbers as plain decimals ("-0.00000001", never "-1E-8"): exact, and readable in an audit."""
+    attribute: dict[str, Any] = dict(_serializer.serialize(value))
+    if "N" in attribute:
+        attribute = {"N": format(Decimal(attribute["N"]), "f")}
+    return attribute
 
 
 def _deserialize(item: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -18,11 +18,38 @@ MAX_DECIMAL_PLACES = 8
 # Currencies whose places differ from the fiat default: ISO 4217 exponents and common crypto.
 # Deployments extend or override this through the CURRENCY_DECIMAL_PLACES setting.
 KNOWN_DECIMAL_PLACES: Mapping[str, int] = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-    "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-    "BTC": 8, "BCH": 8, "DOGE": 8, "ETH": 8, "LTC": 8, "USDC": 8, "USDT": 8, "TRX": 8,
-}  # fmt: skip
+    "BIF": 0,
+    "CLP": 0,
+    "DJF": 0,
+    "GNF": 0,
+    "ISK": 0,
+    "JPY": 0,
+    "KMF": 0,
+    "KRW": 0,
+    "PYG": 0,
+    "RWF": 0,
+    "UGX": 0,
+    "VND": 0,
+    "VUV": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "XPF": 0,
+    "BHD": 3,
+    "IQD": 3,
+    "JOD": 3,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "TND": 3,
+    "BTC": 8,
+    "BCH": 8,
+    "DOGE": 8,
+    "ETH": 8,
+    "LTC": 8,
+    "USDC": 8,
+    "USDT": 8,
+    "TRX": 8,
+}
 
 
 class CurrencyTable:
@@ -38,7 +65,7 @@ class CurrencyTable:
 def parse_amount_text(text: str) -> Decimal:
     """Parse Playhub's amount string; raises ValueError for anything but a plain decimal."""
     if not AMOUNT_PATTERN.fullmatch(text):
-        raise ValueError("must be a decimal string such as \"10.50\" (no sign, exponent or spaces)")
+        raise ValueError('must be a decimal string such as "10.50" (no sign, exponent or spaces)')
     return Decimal(text)
 
 

@@ -112,8 +112,7 @@ def check_amount(amount: Decimal, ref: SessionRef, places: int) -> None:
 def fingerprint(request: BetRequest | WinRequest | RefundRequest | Deposit, places: int) -> str:
     """Identity of a request's payload; amounts compare by value ("10.5" equals "10.50")."""
     if isinstance(request, Deposit):
-        fields: dict[str, object] = {"player_id": request.wallet.player_id,
-                                     "currency": request.wallet.currency}
+        fields: dict[str, object] = {"player_id": request.wallet.player_id, "currency": request.wallet.currency}
         amount: Decimal | None = request.amount
     else:
         fields = request.model_dump(exclude_none=True, exclude={"amount"})
@@ -175,10 +174,19 @@ def decide_bet(request: BetRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
     if stake > snapshot.wallet.balance:
         raise InsufficientFunds(f"balance is lower than the bet of {format_amount(stake, ctx.places)}")
     entry = _new_entry(
-        key, snapshot, ctx, payload, session_id=ref.session_id, change=-stake, amount=request.amount,
+        key,
+        snapshot,
+        ctx,
+        payload,
+        session_id=ref.session_id,
+        change=-stake,
+        amount=request.amount,
         outcome=DEBITED if request.type == "bet" else FREE_BET,
-        round_id=request.round_id, game_id=ref.game_id, type=request.type, frc_id=request.frc_id,
-    )  # fmt: skip
+        round_id=request.round_id,
+        game_id=ref.game_id,
+        type=request.type,
+        frc_id=request.frc_id,
+    )
     return Apply(
         WritePlan(
             entry=entry,
@@ -204,10 +212,19 @@ def decide_win(request: WinRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
         # Playhub retries a win forever, so a win we cannot match to a bet is still paid.
         credit, outcome = request.amount, CREDITED if snapshot.round_has_bet else WIN_WITHOUT_BET
     entry = _new_entry(
-        key, snapshot, ctx, payload, session_id=ref.session_id, change=credit, amount=request.amount,
-        outcome=outcome, round_id=request.round_id, game_id=ref.game_id, type=request.type,
+        key,
+        snapshot,
+        ctx,
+        payload,
+        session_id=ref.session_id,
+        change=credit,
+        amount=request.amount,
+        outcome=outcome,
+        round_id=request.round_id,
+        game_id=ref.game_id,
+        type=request.type,
         frc_id=request.frc_id,
-    )  # fmt: skip
+    )
     return Apply(WritePlan(entry, WalletMove(snapshot.wallet.key, snapshot.wallet.version, credit)))
 
 
@@ -234,15 +251,28 @@ def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, c
     else:
         outcome = UNKNOWN_ORIGINAL
         marker = LedgerEntry(
-            key=bet_key, kind=EntryKind.REFUND_MARKER, our_tx_id=ctx.new_tx_id(),
-            wallet=snapshot.wallet.key, session_id=ref.session_id, outcome=REFUNDED_BEFORE_ARRIVAL,
-            fingerprint="", created_at=ctx.now, refunded_by=request.tx_id,
-        )  # fmt: skip
+            key=bet_key,
+            kind=EntryKind.REFUND_MARKER,
+            our_tx_id=ctx.new_tx_id(),
+            wallet=snapshot.wallet.key,
+            session_id=ref.session_id,
+            outcome=REFUNDED_BEFORE_ARRIVAL,
+            fingerprint="",
+            created_at=ctx.now,
+            refunded_by=request.tx_id,
+        )
     entry = _new_entry(
-        key, snapshot, ctx, payload, session_id=ref.session_id, change=credit, amount=credit,
-        outcome=outcome, orig_tx_id=request.orig_tx_id,
+        key,
+        snapshot,
+        ctx,
+        payload,
+        session_id=ref.session_id,
+        change=credit,
+        amount=credit,
+        outcome=outcome,
+        orig_tx_id=request.orig_tx_id,
         round_id=bet.round_id if bet is not None else None,
-    )  # fmt: skip
+    )
     move = WalletMove(snapshot.wallet.key, snapshot.wallet.version, credit)
     return Apply(WritePlan(entry, move, bet_refund=bet_refund, refund_marker=marker))
 
@@ -253,8 +283,9 @@ def decide_deposit(deposit: Deposit, snapshot: Snapshot, ctx: Context) -> Decisi
     existing = snapshot.entry(key)
     if existing is not None:
         return _replay(existing, payload, snapshot)
-    entry = _new_entry(key, snapshot, ctx, payload, session_id="", change=deposit.amount,
-                       amount=deposit.amount, outcome=DEPOSITED)  # fmt: skip
+    entry = _new_entry(
+        key, snapshot, ctx, payload, session_id="", change=deposit.amount, amount=deposit.amount, outcome=DEPOSITED
+    )
     return Apply(WritePlan(entry, WalletMove(deposit.wallet, snapshot.wallet.version, deposit.amount)))
 
 

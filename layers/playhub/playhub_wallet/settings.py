@@ -54,6 +54,7 @@ class Settings(BaseModel):
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}"
-                                 for e in exc.errors())  # fmt: skip
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}" for e in exc.errors()
+            )
             raise RuntimeError(f"invalid configuration: {problems}") from None

@@ -57,9 +57,7 @@ def parse_json_body(raw_body: bytes) -> Any:
     return json.loads(raw_body.decode("utf-8"), parse_float=Decimal)
 
 
-def verify_callback(
-    signature: str | None, raw_body: bytes, parsed_body: Any | None, keys: Iterable[str]
-) -> bool:
+def verify_callback(signature: str | None, raw_body: bytes, parsed_body: Any | None, keys: Iterable[str]) -> bool:
     """True when the signature matches any valid key over the canonical JSON or the raw bytes.
 
     Every candidate is compared in constant time, and all of them are compared, so timing

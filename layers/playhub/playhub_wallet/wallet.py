@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from playhub_wallet import rules
 from playhub_wallet.errors import ServiceUnavailable, SessionNotFound
@@ -27,13 +27,20 @@ from playhub_wallet.money import CurrencyTable, format_amount
 from playhub_wallet.sessions import SessionRef, open_session, parse_session_id
 from playhub_wallet.state import LedgerEntry, LedgerPort, Reads, Session, Snapshot, StaleSnapshot, StorageBusy
 
-
 T = TypeVar("T")
 
 
-class Clock:
-    """Wall time for the ledger, a monotonic clock for deadlines; replaceable in tests."""
+class Clock(Protocol):
+    """Wall time for the ledger, a monotonic clock for deadlines."""
 
+    def now(self) -> int: ...
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
     def now(self) -> int:
         return int(time.time())
 
@@ -82,7 +89,7 @@ class WalletService:
         self._ledger = ledger
         self._currencies = currencies
         self._sessions = sessions or SessionPolicy()
-        self._clock = clock or Clock()
+        self._clock: Clock = clock or SystemClock()
         self._backoff = backoff or Backoff()
         self._new_tx_id = new_tx_id
 

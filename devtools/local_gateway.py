@@ -1,0 +1,282 @@
+"""Serve the stack on 127.0.0.1 without AWS or Docker: `make run` (or python -m devtools.local_gateway).
+
+Routes, handlers and environment variables come from template.yaml, so there is no second
+route table to drift. Each HTTP request becomes an API Gateway REST proxy event for the
+unchanged handler. Storage is DynamoDB Local when Java is present, else moto's server;
+DYNAMODB_ENDPOINT points at any other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib.util
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+
+from devtools import dynamodb_local
+from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, signed_body
+from devtools.template import ROOT, ledger_table_definition, load_template
+
+LOCAL_TABLE = "playhub-wallet-local"
+DATA_DIR = ROOT / ".cache" / "local-data"
+STAGE = "local"
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+    handler: Handler
+    environment: dict[str, str]
+
+
+def template_routes(local_values: dict[str, str]) -> list[Route]:
+    """Every Api event of every function in the template, with its resolved environment."""
+    template = load_template()
+    global_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    routes = []
+    for name, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        env_vars = {**global_env, **props.get("Environment", {}).get("Variables", {})}
+        environment = {key: _resolve(key, value, local_values) for key, value in env_vars.items()}
+        module_file, _, function_name = props.get("Handler", "app.lambda_handler").rpartition(".")
+        with _environment(environment):  # powertools reads its settings at import, as on a cold start
+            module = _load_module(name, ROOT / props["CodeUri"] / f"{module_file}.py")
+        handler = getattr(module, function_name)
+        for event in props.get("Events", {}).values():
+            if event["Type"] == "Api":
+                routes.append(
+                    Route(
+                        event["Properties"]["Method"].upper(), event["Properties"]["Path"], name, handler, environment
+                    )
+                )
+    return routes
+
+
+def _resolve(name: str, value: Any, local_values: dict[str, str]) -> str:
+    """Plain values stay; anything computed by CloudFormation takes its local value (or "")."""
+    if isinstance(value, str):
+        return local_values.get(name, value) if value == "" else value
+    return local_values.get(name, "")
+
+
+def _load_module(function: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"local_{function}", path)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class LocalContext:
+    """What a handler reads from its Lambda context."""
+
+    def __init__(self, function: str, timeout_seconds: float = 5.0) -> None:
+        self.function_name = function
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{function}"
+        self.aws_request_id = str(uuid.uuid4())
+        self._deadline = time.monotonic() + timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._deadline - time.monotonic()) * 1000)
+
+
+def make_request_handler(routes: list[Route], log: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
+    table = {(route.method, route.path): route for route in routes}
+
+    class Gateway(BaseHTTPRequestHandler):
+        server_version = "playhub-local-gateway"
+
+        def do_POST(self) -> None:
+            self._serve()
+
+        def do_GET(self) -> None:
+            self._serve()
+
+        def _serve(self) -> None:
+            started = time.monotonic()
+            path = self.path.split("?", 1)[0]
+            route = table.get((self.command, path))
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if route is None:
+                status, body, tx_id = 404 if path not in {p for _, p in table} else 405, b'{"message":"Not Found"}', ""
+                self._reply(status, {"Content-Type": "application/json"}, body)
+            else:
+                status, headers, body = self._invoke(route, path, raw)
+                tx_id = _tx_id(raw)
+                self._reply(status, headers, body)
+            duration_ms = (time.monotonic() - started) * 1000
+            log(f"{self.command} {path} {status} {duration_ms:.1f}ms{' tx_id=' + tx_id if tx_id else ''}")
+
+        def _invoke(self, route: Route, path: str, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+            try:
+                text, encoded = raw.decode("utf-8"), False
+            except UnicodeDecodeError:  # API Gateway hands such a body over base64-encoded
+                text, encoded = base64.b64encode(raw).decode(), True
+            event = api_gateway_event(path, text, dict(self.headers.items()), stage=STAGE)
+            event["httpMethod"] = event["requestContext"]["httpMethod"] = self.command
+            event["isBase64Encoded"] = encoded
+            event["requestContext"]["identity"]["sourceIp"] = self.client_address[0]
+            with _environment(route.environment):
+                response = route.handler(event, LocalContext(route.function))
+            body = response.get("body") or ""
+            payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+            return int(response["statusCode"]), dict(response.get("headers") or {}), payload
+
+        def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return Gateway
+
+
+def _tx_id(raw: bytes) -> str:
+    try:
+        value = json.loads(raw).get("tx_id", "")
+    except (ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """The function's environment for the length of one invocation, as Lambda gives it."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def local_storage(fresh: bool, in_memory: bool, log: Callable[[str], None]) -> Iterator[str]:
+    """DYNAMODB_ENDPOINT if set; else DynamoDB Local (Java); else moto's server."""
+    if os.environ.get("DYNAMODB_ENDPOINT"):
+        log(f"storage: {os.environ['DYNAMODB_ENDPOINT']} (DYNAMODB_ENDPOINT)")
+        yield os.environ["DYNAMODB_ENDPOINT"]
+        return
+    port = dynamodb_local.free_port()
+    if dynamodb_local.java_missing_reason() is None:
+        if fresh:
+            shutil.rmtree(DATA_DIR, ignore_errors=True)
+        data_dir = None if in_memory else DATA_DIR
+        if data_dir:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        process = dynamodb_local.start(port, data_dir=data_dir)
+        kept = f"data in {DATA_DIR.relative_to(ROOT)}" if data_dir else "in memory"
+        log(f"storage: DynamoDB Local on http://127.0.0.1:{port}, {kept}")
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+        return
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - only without Java
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    log(f"storage: moto server on http://127.0.0.1:{port} (no Java; data is not kept between runs)")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def ensure_table(endpoint: str, table: str) -> None:
+    client = boto3.client("dynamodb", endpoint_url=endpoint)
+    if table not in client.list_tables()["TableNames"]:
+        client.create_table(**ledger_table_definition(table))
+        client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+
+
+def demo_session(player_id: str = "demo-player", currency: str = "EUR", deposit: str = "100.00") -> str:
+    """A session on a funded wallet to try the callbacks with, until game launch exists."""
+    # Imported once the functions' environment is in place, as a handler would be.
+    from playhub_wallet.rules import Deposit  # noqa: PLC0415
+    from playhub_wallet.runtime import runtime  # noqa: PLC0415
+    from playhub_wallet.state import WalletKey  # noqa: PLC0415
+
+    wallet = runtime().wallet
+    session = wallet.open_session(player_id, currency, "ph_limbo_97")
+    wallet.deposit(
+        Deposit(WalletKey(player_id, currency), Decimal(deposit), f"demo-{session.session_id}"), float("inf")
+    )
+    return session.session_id
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--fresh", action="store_true", help="start with an empty local table")
+    parser.add_argument("--in-memory", action="store_true", help="keep nothing between runs")
+    args = parser.parse_args(argv)
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+
+    callback_keys = os.environ.get("CALLBACK_KEYS", SAMPLE_CALLBACK_KEY)
+    # No AWS account needed: local storage accepts any credentials and region.
+    for name, default in (
+        ("AWS_DEFAULT_REGION", "eu-west-1"),
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("POWERTOOLS_TRACE_DISABLED", "true"),
+    ):
+        os.environ.setdefault(name, default)
+    with local_storage(args.fresh, args.in_memory, log) as endpoint:
+        ensure_table(endpoint, LOCAL_TABLE)
+        local_values = {"TABLE_NAME": LOCAL_TABLE, "CALLBACK_KEYS": callback_keys, "DYNAMODB_ENDPOINT": endpoint}
+        os.environ.update(local_values)
+        routes = template_routes(local_values)
+        server = HTTPServer(("127.0.0.1", args.port), make_request_handler(routes, log))
+        base = f"http://127.0.0.1:{server.server_port}"
+        session_id = demo_session()
+        body, signature = signed_body({"action": "balance", "session_id": session_id}, callback_keys.split(",")[0])
+        log(f"callback key (give Playhub the same): {callback_keys}")
+        for route in routes:
+            log(f"  {route.method:4} {base}{route.path}  ->  {route.function}")
+        log(f"demo session with 100.00 EUR: {session_id}")
+        log(f"try: curl -s {base}/balance -H 'X-REQUEST-SIGN: {signature}' -d '{body}'")
+        log(f"ready on {base} (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            log("stopping")
+        finally:
+            server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""template.yaml says what we intend: the four callbacks, their runtime, and only the access they use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devtools.template import load_template
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+CALLBACKS = {"BalanceFunction": "/balance", "BetFunction": "/bet", "WinFunction": "/win", "RefundFunction": "/refund"}
+TABLE_ACTIONS = {
+    "BalanceFunction": ["dynamodb:GetItem"],  # TransactGetItems is authorised as GetItem
+    "BetFunction": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "WinFunction": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "RefundFunction": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+}
+
+
+def test_functions_run_python_3_13_on_arm64_within_playhubs_timeout() -> None:
+    function_globals = TEMPLATE["Globals"]["Function"]
+    assert (function_globals["Runtime"], function_globals["Architectures"]) == ("python3.13", ["arm64"])
+    assert function_globals["Timeout"] <= 5
+    assert function_globals["Layers"] == [{"Ref": "PlayhubLayer"}]
+
+
+@pytest.mark.parametrize(("function", "path"), CALLBACKS.items())
+def test_each_callback_is_its_own_function_on_its_own_route(function: str, path: str) -> None:
+    properties = RESOURCES[function]["Properties"]
+    (event,) = properties["Events"].values()
+    assert event["Properties"] == {"RestApiId": {"Ref": "CallbackApi"}, "Path": path, "Method": "post"}
+    assert properties["CodeUri"] == f"functions{path}/"
+
+
+@pytest.mark.parametrize(("function", "actions"), TABLE_ACTIONS.items())
+def test_each_function_may_use_only_the_table_actions_it_needs(function: str, actions: list[str]) -> None:
+    statements = [s for p in RESOURCES[function]["Properties"]["Policies"] if "Statement" in p for s in p["Statement"]]
+    assert statements == [{"Effect": "Allow", "Action": actions, "Resource": {"Fn::GetAtt": ["LedgerTable", "Arn"]}}]
+
+
+def test_the_layer_is_built_by_sam_for_the_functions_runtime() -> None:
+    layer = RESOURCES["PlayhubLayer"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    assert layer["Properties"]["ContentUri"] == "layers/playhub/"
+
+
+def test_the_ledger_table_is_kept_recoverable_and_only_sessions_expire() -> None:
+    table = RESOURCES["LedgerTable"]
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    properties = table["Properties"]
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+
+
+def test_the_ip_allow_list_applies_only_when_its_parameter_is_set() -> None:
+    assert TEMPLATE["Conditions"]["RestrictSourceIps"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "PlayhubSourceIps"}]}, ""]}]
+    }
+    condition, policy, otherwise = RESOURCES["CallbackApi"]["Properties"]["Policy"]["Fn::If"]
+    assert (condition, otherwise) == ("RestrictSourceIps", {"Ref": "AWS::NoValue"})
+    deny = policy["Statement"][1]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"NotIpAddress": {"aws:SourceIp": {"Ref": "PlayhubSourceIps"}}}
+
+
+def test_no_secret_is_a_plain_environment_value() -> None:
+    variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["CALLBACK_KEYS"] == ""  # only local runs set it
+    assert "Fn::If" in variables["CALLBACK_KEY_SECRET"]
+
+
+def test_the_outputs_give_playhub_the_four_callback_urls() -> None:
+    for name, path in [("BalanceUrl", "/balance"), ("BetUrl", "/bet"), ("WinUrl", "/win"), ("RefundUrl", "/refund")]:
+        assert TEMPLATE["Outputs"][name]["Value"]["Fn::Sub"].endswith("/${StageName}" + path)
