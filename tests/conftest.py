@@ -68,6 +68,8 @@ class Backend:
 @pytest.fixture(scope="session")
 def dynamodb_local_endpoint() -> Iterator[str]:
     reason = dynamodb_local.java_missing_reason()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must run the DynamoDB Local tests: {reason}")
     if reason:
         pytest.skip(reason)
     port = dynamodb_local.free_port()

@@ -7,26 +7,12 @@ from typing import Any
 
 import pytest
 from conftest import Backend, Player
-from support.harness import Playhub
+from support.harness import Playhub, round_payload
 from support.requests import count_store_requests
 
-from devtools.callbacks import playhub_id
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
 BET_FIELDS = ("action", "type", "session_id", "amount", "tx_id", "round_id")
-
-
-def bet_payload(player: Player, **changes: Any) -> dict[str, Any]:
-    payload = {
-        "action": "bet",
-        "type": "bet",
-        "session_id": player.session_id,
-        "amount": "5.00",
-        "tx_id": playhub_id(),
-        "round_id": playhub_id(),
-    }
-    payload.update(changes)
-    return {name: value for name, value in payload.items() if value is not None}
 
 
 def assert_bad_request(status: int, body: dict[str, Any], *, details_contain: str) -> None:
@@ -61,7 +47,7 @@ def assert_bad_request(status: int, body: dict[str, Any], *, details_contain: st
 def test_a_malformed_amount_is_400_and_changes_nothing(
     playhub: Playhub, player: Player, backend: Backend, amount: Any, problem: str
 ) -> None:
-    answer = playhub.send(bet_payload(player, amount=amount))
+    answer = playhub.send(round_payload("bet", player.session_id, amount))
 
     assert_bad_request(answer.status, answer.body, details_contain=problem)
     assert backend.view.wallet(player.wallet_key).balance == 100
@@ -69,7 +55,7 @@ def test_a_malformed_amount_is_400_and_changes_nothing(
 
 @pytest.mark.parametrize("field", BET_FIELDS)
 def test_each_missing_field_is_400(playhub: Playhub, player: Player, field: str) -> None:
-    payload = bet_payload(player)
+    payload = round_payload("bet", player.session_id)
     del payload[field]
     answer = playhub.send(payload, endpoint="bet")
 
@@ -88,14 +74,14 @@ def test_each_missing_field_is_400(playhub: Playhub, player: Player, field: str)
     ],
 )
 def test_a_malformed_field_is_400(playhub: Playhub, player: Player, field: str, value: Any) -> None:
-    answer = playhub.send(bet_payload(player, **{field: value}))
+    answer = playhub.send(round_payload("bet", player.session_id, "5.00", **{field: value}))
 
     assert_bad_request(answer.status, answer.body, details_contain=field)
 
 
 @pytest.mark.parametrize("endpoint", ["balance", "win", "refund"])
 def test_an_action_that_does_not_match_the_endpoint_is_400(playhub: Playhub, player: Player, endpoint: str) -> None:
-    answer = playhub.send(bet_payload(player), endpoint=endpoint)
+    answer = playhub.send(round_payload("bet", player.session_id), endpoint=endpoint)
 
     assert_bad_request(answer.status, answer.body, details_contain=f'action must be "{endpoint}"')
 
@@ -119,13 +105,13 @@ def test_a_win_amount_with_too_many_places_for_yen_is_400(playhub: Playhub, wall
 
 
 def test_unknown_extra_fields_are_ignored(playhub: Playhub, player: Player) -> None:
-    answer = playhub.send(bet_payload(player, currency="EUR", game_id="ph_limbo_97"))
+    answer = playhub.send(round_payload("bet", player.session_id, "5.00", currency="EUR", game_id="ph_limbo_97"))
 
     assert answer.status == 200
 
 
 def test_the_signature_is_checked_before_the_body_is_validated(playhub: Playhub, player: Player) -> None:
-    body = canonical_json(bet_payload(player, amount="-1")).decode()
+    body = canonical_json(round_payload("bet", player.session_id, "-1")).decode()
     status, answer = playhub.send_raw("bet", body, {SIGNATURE_HEADER: "bad"})
 
     assert status == 401

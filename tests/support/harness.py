@@ -104,20 +104,12 @@ class Playhub:
         *,
         tx_id: str | None = None,
         round_id: str | None = None,
-        type: str = "bet",
+        type: str | None = None,
         frc_id: str | None = None,
     ) -> Answer:
-        payload = {
-            "action": "bet",
-            "type": type,
-            "session_id": session_id,
-            "amount": amount,
-            "tx_id": tx_id or playhub_id(),
-            "round_id": round_id or playhub_id(),
-        }
-        if frc_id:
-            payload["frc_id"] = frc_id
-        return self.send(payload)
+        return self.send(
+            round_payload("bet", session_id, amount, type=type, tx_id=tx_id, round_id=round_id, frc_id=frc_id)
+        )
 
     def win(
         self,
@@ -126,20 +118,12 @@ class Playhub:
         *,
         tx_id: str | None = None,
         round_id: str | None = None,
-        type: str = "win",
+        type: str | None = None,
         frc_id: str | None = None,
     ) -> Answer:
-        payload = {
-            "action": "win",
-            "type": type,
-            "session_id": session_id,
-            "amount": amount,
-            "tx_id": tx_id or playhub_id(),
-            "round_id": round_id or playhub_id(),
-        }
-        if frc_id:
-            payload["frc_id"] = frc_id
-        return self.send(payload)
+        return self.send(
+            round_payload("win", session_id, amount, type=type, tx_id=tx_id, round_id=round_id, frc_id=frc_id)
+        )
 
     def refund(self, session_id: str, orig_tx_id: str, *, tx_id: str | None = None) -> Answer:
         payload = {
@@ -152,6 +136,33 @@ class Playhub:
 
     def signed_headers(self, signature: str) -> dict[str, str]:
         return {SIGNATURE_HEADER: signature}
+
+
+def round_payload(
+    action: str,
+    session_id: str,
+    amount: Any = "5.00",
+    /,
+    *,
+    type: str | None = None,
+    tx_id: str | None = None,
+    round_id: str | None = None,
+    frc_id: str | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A bet or win body as Playhub sends it: new ids unless given; an override of None drops the field."""
+    payload: dict[str, Any] = {
+        "action": action,
+        "type": type or action,
+        "session_id": session_id,
+        "amount": amount,
+        "tx_id": tx_id or playhub_id(),
+        "round_id": round_id or playhub_id(),
+    }
+    if frc_id:
+        payload["frc_id"] = frc_id
+    payload.update(overrides)
+    return {name: value for name, value in payload.items() if value is not None}
 
 
 class LedgerView:

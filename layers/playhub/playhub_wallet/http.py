@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from playhub_wallet import signing
 from playhub_wallet.errors import BadRequest, InvalidSignature, PlayhubError
 from playhub_wallet.models import REQUEST_MODELS, Action, CallbackRequest, ErrorResponse
-from playhub_wallet.observability import logger, record_callback, record_signature_failure
+from playhub_wallet.observability import logger, record_callback, record_refusal
 from playhub_wallet.runtime import runtime
 from playhub_wallet.wallet import CallbackResult, WalletService
 
@@ -45,7 +45,6 @@ def handle_callback(event: dict[str, Any], context: LambdaContext, action: Actio
         parsed_body = _json_or_none(raw_body)
         signature = proxy_event.headers.get(signing.SIGNATURE_HEADER)  # case-insensitive
         if not signing.verify_callback(signature, raw_body, parsed_body, parts.callback_keys.current()):
-            record_signature_failure()
             raise InvalidSignature("X-REQUEST-SIGN is missing or does not match the body")
         request = parse_request(action, parsed_body)
         tx_id = getattr(request, "tx_id", None)
@@ -56,11 +55,11 @@ def handle_callback(event: dict[str, Any], context: LambdaContext, action: Actio
         record_callback(action, result, parts.currencies)
         return _response(200, result.response.model_dump())
     except PlayhubError as error:
-        log = logger.error if error.status >= 500 else logger.warning
-        log("callback refused", extra={"action": action.value, "status": error.status, "reason": error.details})
+        record_refusal(action.value, error.status, error.details)
         return error_response(error)
     except Exception:
         logger.exception("callback failed", extra={"action": action.value})
+        record_refusal(action.value, 500, "unexpected error")
         return _response(500, ErrorResponse(message="internal server error", details="unexpected error").model_dump())
 
 

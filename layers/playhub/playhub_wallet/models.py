@@ -58,22 +58,23 @@ class BalanceRequest(CallbackRequest):
     action: Literal[Action.BALANCE]
 
 
-class BetRequest(CallbackRequest):
+class RoundCallbackRequest(CallbackRequest):
+    """What a bet and a win share: money in one round, maybe of a free-rounds campaign."""
+
+    amount: Amount
+    tx_id: PlayhubId
+    round_id: PlayhubId
+    frc_id: PlayhubId | None = None
+
+
+class BetRequest(RoundCallbackRequest):
     action: Literal[Action.BET]
     type: Literal["bet", "free"]
-    amount: Amount
-    tx_id: PlayhubId
-    round_id: PlayhubId
-    frc_id: PlayhubId | None = None
 
 
-class WinRequest(CallbackRequest):
+class WinRequest(RoundCallbackRequest):
     action: Literal[Action.WIN]
     type: Literal["win", "free"]
-    amount: Amount
-    tx_id: PlayhubId
-    round_id: PlayhubId
-    frc_id: PlayhubId | None = None
 
 
 class RefundRequest(CallbackRequest):

@@ -43,5 +43,10 @@ def record_callback(action: str, result: CallbackResult, currencies: CurrencyTab
     )
 
 
-def record_signature_failure() -> None:
-    metrics.add_metric(name="SignatureFailures", unit=MetricUnit.Count, value=1)
+def record_refusal(action: str, status: int, reason: str) -> None:
+    """Count an error answer by class (4xx for Playhub's input, 5xx for our faults); log why."""
+    metrics.add_metric(name=f"{action.capitalize()}{status // 100}xx", unit=MetricUnit.Count, value=1)
+    if status == 401:
+        metrics.add_metric(name="SignatureFailures", unit=MetricUnit.Count, value=1)
+    log = logger.error if status >= 500 else logger.warning
+    log("callback refused", extra={"action": action, "status": status, "reason": reason})

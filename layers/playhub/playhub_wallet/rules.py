@@ -200,9 +200,8 @@ def decide_bet(request: BetRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
 def decide_win(request: WinRequest, ref: SessionRef, snapshot: Snapshot, ctx: Context) -> Decision:
     key = EntryKey(Action.WIN, request.tx_id)
     payload = fingerprint(request, ctx.places)
-    existing = snapshot.entry(key)
-    if existing is not None:
-        return _replay(existing, payload, snapshot)
+    if (previous := _previous(key, payload, snapshot)) is not None:
+        return previous
     _require_session(snapshot, ctx, for_bet=False)
     if request.type == "free":
         credit, outcome = ZERO, FREE_WIN
@@ -231,9 +230,8 @@ def decide_win(request: WinRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
 def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, ctx: Context) -> Decision:
     key = EntryKey(Action.REFUND, request.tx_id)
     payload = fingerprint(request, ctx.places)
-    existing = snapshot.entry(key)
-    if existing is not None:
-        return _replay(existing, payload, snapshot)
+    if (previous := _previous(key, payload, snapshot)) is not None:
+        return previous
     _require_session(snapshot, ctx, for_bet=False)
     bet_key = EntryKey(Action.BET, request.orig_tx_id)
     bet = snapshot.entry(bet_key)
@@ -280,9 +278,8 @@ def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, c
 def decide_deposit(deposit: Deposit, snapshot: Snapshot, ctx: Context) -> Decision:
     key = EntryKey(Action.DEPOSIT, deposit.reference)
     payload = fingerprint(deposit, ctx.places)
-    existing = snapshot.entry(key)
-    if existing is not None:
-        return _replay(existing, payload, snapshot)
+    if (previous := _previous(key, payload, snapshot)) is not None:
+        return previous
     entry = _new_entry(
         key, snapshot, ctx, payload, session_id="", change=deposit.amount, amount=deposit.amount, outcome=DEPOSITED
     )
@@ -299,6 +296,12 @@ def _require_session(snapshot: Snapshot, ctx: Context, *, for_bet: bool) -> Sess
     if for_bet and not session.accepts_bets(ctx.now):
         raise SessionNotFound("session expired or closed")
     return session
+
+
+def _previous(key: EntryKey, payload: str, snapshot: Snapshot) -> Decision | None:
+    """The answer to a request seen before, or None for a new one."""
+    existing = snapshot.entry(key)
+    return None if existing is None else _replay(existing, payload, snapshot)
 
 
 def _replay(existing: LedgerEntry, payload: str, snapshot: Snapshot) -> Decision:

@@ -20,6 +20,7 @@ from playhub_wallet.models import (
     BalanceResponse,
     BetRequest,
     RefundRequest,
+    RoundCallbackRequest,
     TransactionResponse,
     WinRequest,
 )
@@ -28,6 +29,7 @@ from playhub_wallet.sessions import SessionRef, open_session, parse_session_id
 from playhub_wallet.state import LedgerEntry, LedgerPort, Reads, Session, Snapshot, StaleSnapshot, StorageBusy
 
 T = TypeVar("T")
+R = TypeVar("R", BetRequest, WinRequest, RefundRequest)
 
 
 class Clock(Protocol):
@@ -102,24 +104,13 @@ class WalletService:
         return CallbackResult(BalanceResponse(balance=format_amount(rules.balance_of(snapshot, ctx), ctx.places)))
 
     def bet(self, request: BetRequest, deadline: float) -> CallbackResult:
-        ref = self._session_ref(request.session_id)
-        ctx = self._context(ref.currency)
-        rules.check_amount(request.amount, ref, ctx.places)
-        reads = rules.reads_for_bet(ref, request)
-        return self._settle(reads, lambda snapshot: rules.decide_bet(request, ref, snapshot, ctx), ctx, deadline)
+        return self._money_callback(request, rules.reads_for_bet, rules.decide_bet, deadline)
 
     def win(self, request: WinRequest, deadline: float) -> CallbackResult:
-        ref = self._session_ref(request.session_id)
-        ctx = self._context(ref.currency)
-        rules.check_amount(request.amount, ref, ctx.places)
-        reads = rules.reads_for_win(ref, request)
-        return self._settle(reads, lambda snapshot: rules.decide_win(request, ref, snapshot, ctx), ctx, deadline)
+        return self._money_callback(request, rules.reads_for_win, rules.decide_win, deadline)
 
     def refund(self, request: RefundRequest, deadline: float) -> CallbackResult:
-        ref = self._session_ref(request.session_id)
-        ctx = self._context(ref.currency)
-        reads = rules.reads_for_refund(ref, request)
-        return self._settle(reads, lambda snapshot: rules.decide_refund(request, ref, snapshot, ctx), ctx, deadline)
+        return self._money_callback(request, rules.reads_for_refund, rules.decide_refund, deadline)
 
     # The operator's side -----------------------------------------------------------------
 
@@ -140,6 +131,20 @@ class WalletService:
         return self._settle(reads, lambda snapshot: rules.decide_deposit(deposit, snapshot, ctx), ctx, deadline)
 
     # The loop ----------------------------------------------------------------------------
+
+    def _money_callback(
+        self,
+        request: R,
+        reads_for: Callable[[SessionRef, R], Reads],
+        decide: Callable[[R, SessionRef, Snapshot, rules.Context], rules.Decision],
+        deadline: float,
+    ) -> CallbackResult:
+        ref = self._session_ref(request.session_id)
+        ctx = self._context(ref.currency)
+        if isinstance(request, RoundCallbackRequest):
+            rules.check_amount(request.amount, ref, ctx.places)
+        reads = reads_for(ref, request)
+        return self._settle(reads, lambda snapshot: decide(request, ref, snapshot, ctx), ctx, deadline)
 
     def _settle(
         self, reads: Reads, decide: Callable[[Snapshot], rules.Decision], ctx: rules.Context, deadline: float
