@@ -30,6 +30,7 @@ import boto3
 from devtools import dynamodb_local
 from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, signed_body
 from devtools.template import ROOT, ledger_table_definition, load_template
+from playhub_wallet.secret_keys import parse_key_list
 
 LOCAL_TABLE = "playhub-wallet-local"
 DATA_DIR = ROOT / ".cache" / "local-data"
@@ -221,17 +222,17 @@ def ensure_table(endpoint: str, table: str) -> None:
         client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
 
 
-def demo_session(player_id: str = "demo-player", currency: str = "EUR", deposit: str = "100.00") -> str:
-    """A session on a funded wallet to try the callbacks with, until game launch exists."""
+def demo_session(player_id: str = "demo-player", currency: str = "EUR", funding: str = "100.00") -> str:
+    """A session on a funded wallet to try the callbacks with."""
     # Imported once the functions' environment is in place, as a handler would be.
-    from playhub_wallet.rules import Deposit  # noqa: PLC0415
+    from playhub_wallet.rules import deposit  # noqa: PLC0415
     from playhub_wallet.runtime import runtime  # noqa: PLC0415
     from playhub_wallet.state import WalletKey  # noqa: PLC0415
 
     wallet = runtime().wallet
     session = wallet.open_session(player_id, currency, "ph_limbo_97")
-    wallet.deposit(
-        Deposit(WalletKey(player_id, currency), Decimal(deposit), f"demo-{session.session_id}"), float("inf")
+    wallet.transfer(
+        deposit(WalletKey(player_id, currency), Decimal(funding), f"demo-{session.session_id}"), float("inf")
     )
     return session.session_id
 
@@ -263,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
         server = HTTPServer(("127.0.0.1", args.port), make_request_handler(routes, log))
         base = f"http://127.0.0.1:{server.server_port}"
         session_id = demo_session()
-        body, signature = signed_body({"action": "balance", "session_id": session_id}, callback_keys.split(",")[0])
+        body, signature = signed_body({"action": "balance", "session_id": session_id}, parse_key_list(callback_keys)[0])
         log(f"callback key (give Playhub the same): {callback_keys}")
         for route in routes:
             log(f"  {route.method:4} {base}{route.path}  ->  {route.function}")

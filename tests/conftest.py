@@ -36,7 +36,6 @@ from devtools import dynamodb_local
 from devtools.callbacks import SAMPLE_CALLBACK_KEY
 from devtools.template import ledger_table_definition
 from playhub_wallet import http, runtime
-from playhub_wallet.callback_keys import CallbackKeys
 from playhub_wallet.ledger import CLIENT_CONFIG, DynamoLedger
 from playhub_wallet.money import CurrencyTable
 from playhub_wallet.settings import Settings
@@ -129,7 +128,7 @@ def install_runtime(
 ) -> runtime.Runtime:
     """Make the handlers use this wallet service and these callback keys."""
     settings = Settings(table_name=table, callback_keys=json.dumps(keys or [SAMPLE_CALLBACK_KEY]))
-    parts = runtime.Runtime(settings, wallet, CallbackKeys(settings), CurrencyTable())
+    parts = runtime.Runtime(settings, wallet, settings.callback_key_source(), CurrencyTable())
     monkeypatch.setattr(http, "runtime", lambda: parts)
     return parts
 
@@ -161,13 +160,13 @@ def open_funded_session(
 ) -> Player:
     from decimal import Decimal
 
-    from playhub_wallet.rules import Deposit
+    from playhub_wallet.rules import deposit
 
     player_id = player_id or f"player-{uuid.uuid4().hex[:8]}"
     session = wallet.open_session(player_id, currency, game_id)
     key = WalletKey(player_id, currency)
     if Decimal(amount):
-        wallet.deposit(Deposit(key, Decimal(amount), f"funding-{uuid.uuid4()}"), deadline=float("inf"))
+        wallet.transfer(deposit(key, Decimal(amount), f"funding-{uuid.uuid4()}"), deadline=float("inf"))
     return Player(session, key)
 
 

@@ -13,7 +13,7 @@ from support.harness import FakeClock, Playhub
 
 from devtools.callbacks import EVENTS_DIR, SAMPLE_SESSION_ID, sample_events
 from devtools.template import ROOT, load_template
-from playhub_wallet.rules import Deposit
+from playhub_wallet.rules import deposit
 from playhub_wallet.sessions import parse_session_id
 from playhub_wallet.state import Session
 from playhub_wallet.wallet import WalletService
@@ -46,7 +46,7 @@ def test_each_sample_event_is_answered_by_its_handler(
         SAMPLE_SESSION_ID, ref.player_id, ref.currency, ref.game_id, "active", clock.now(), clock.now() + 3600
     )
     backend.ledger.put_session(session, ttl=clock.now() + 86400)
-    wallet.deposit(Deposit(ref.wallet_key, Decimal("20.00"), "sample-funding"), float("inf"))
+    wallet.transfer(deposit(ref.wallet_key, Decimal("20.00"), "sample-funding"), float("inf"))
 
     answers = {action: playhub.invoke(action, load_event(action)) for action in ("balance", "bet", "win", "refund")}
 

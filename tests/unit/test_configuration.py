@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from playhub_wallet.callback_keys import CallbackKeys, parse_key_list
 from playhub_wallet.errors import ServiceUnavailable
+from playhub_wallet.secret_keys import parse_key_list
 from playhub_wallet.settings import Settings
 
 
@@ -74,26 +74,26 @@ def aws() -> Iterator[None]:
 
 def test_keys_from_secrets_manager(aws: None) -> None:
     arn = boto3.client("secretsmanager").create_secret(Name="playhub/callback", SecretString='["k2", "k1"]')["ARN"]
-    keys = CallbackKeys(Settings(table_name="t", callback_key_secret=arn))
+    keys = Settings(table_name="t", callback_key_secret=arn).callback_key_source()
     assert keys.current() == ("k2", "k1")
 
 
 def test_keys_from_ssm_secure_string(aws: None) -> None:
     boto3.client("ssm").put_parameter(Name="/playhub/callback", Value="k1", Type="SecureString")
-    keys = CallbackKeys(Settings(table_name="t", callback_key_parameter="/playhub/callback"))
+    keys = Settings(table_name="t", callback_key_parameter="/playhub/callback").callback_key_source()
     assert keys.current() == ("k1",)
 
 
 def test_keys_are_cached_per_container(aws: None) -> None:
     client = boto3.client("secretsmanager")
     client.create_secret(Name="playhub/callback", SecretString=json.dumps(["k1"]))
-    keys = CallbackKeys(Settings(table_name="t", callback_key_secret="playhub/callback", key_cache_seconds=300))
+    keys = Settings(table_name="t", callback_key_secret="playhub/callback", key_cache_seconds=300).callback_key_source()
     assert keys.current() == ("k1",)
     client.put_secret_value(SecretId="playhub/callback", SecretString=json.dumps(["k2"]))
     assert keys.current() == ("k1",)  # until the cache expires (KEY_CACHE_SECONDS)
 
 
 def test_an_unreadable_secret_is_a_server_error_not_a_401(aws: None) -> None:
-    keys = CallbackKeys(Settings(table_name="t", callback_key_secret="does-not-exist"))
+    keys = Settings(table_name="t", callback_key_secret="does-not-exist").callback_key_source()
     with pytest.raises(ServiceUnavailable):
         keys.current()

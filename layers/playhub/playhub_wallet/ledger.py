@@ -194,7 +194,12 @@ class DynamoLedger:
 
     def _move_wallet(self, plan: WritePlan) -> dict[str, Any]:
         move = plan.wallet_move
-        conditions = ["attribute_not_exists(pk)" if move.expected_version == 0 else "#version = :expected"]
+        # Version 0: never written, or created empty when a game was launched.
+        conditions = [
+            "(attribute_not_exists(pk) OR #version = :expected)"
+            if move.expected_version == 0
+            else "#version = :expected"
+        ]
         values: dict[str, Any] = {
             ":zero": ZERO,
             ":delta": move.delta,
@@ -204,8 +209,7 @@ class DynamoLedger:
             ":player": move.key.player_id,
             ":currency": move.key.currency,
         }
-        if move.expected_version != 0:
-            values[":expected"] = move.expected_version
+        values[":expected"] = move.expected_version
         if move.delta < 0:
             # Belt and braces: the store itself refuses to go below zero.
             conditions.append("#balance >= :debit")

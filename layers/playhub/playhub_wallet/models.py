@@ -20,8 +20,9 @@ class Action(StrEnum):
     BET = "bet"
     WIN = "win"
     REFUND = "refund"
-    # Not a Playhub callback: the operator's own funding of a wallet.
+    # Not Playhub callbacks: the operator's own transfers in and out of a wallet.
     DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
 
 
 def _require_string(value: object) -> str:

@@ -52,6 +52,7 @@ UNKNOWN_ORIGINAL = "unknown_original"
 REFUND_OF_WIN = "refund_of_win"
 REFUNDED_BEFORE_ARRIVAL = "refunded_before_arrival"
 DEPOSITED = "deposited"
+WITHDRAWN = "withdrawn"
 ANOMALIES = frozenset({WIN_WITHOUT_BET, REFUND_OF_WIN})
 
 
@@ -94,12 +95,24 @@ Decision = Replay | Apply | ReadOtherWallet
 
 
 @dataclass(frozen=True)
-class Deposit:
-    """The operator funds a wallet; idempotent on the operator's reference."""
+class Transfer:
+    """The operator moves money into (deposit) or out of (withdrawal) a wallet.
 
+    Idempotent on the operator's reference, separately for each direction.
+    """
+
+    action: Action  # Action.DEPOSIT or Action.WITHDRAWAL
     wallet: WalletKey
     amount: Decimal
     reference: str
+
+
+def deposit(wallet: WalletKey, amount: Decimal, reference: str) -> Transfer:
+    return Transfer(Action.DEPOSIT, wallet, amount, reference)
+
+
+def withdrawal(wallet: WalletKey, amount: Decimal, reference: str) -> Transfer:
+    return Transfer(Action.WITHDRAWAL, wallet, amount, reference)
 
 
 def check_amount(amount: Decimal, ref: SessionRef, places: int) -> None:
@@ -109,9 +122,9 @@ def check_amount(amount: Decimal, ref: SessionRef, places: int) -> None:
         raise BadRequest(f"amount: {exc}") from None
 
 
-def fingerprint(request: BetRequest | WinRequest | RefundRequest | Deposit, places: int) -> str:
+def fingerprint(request: BetRequest | WinRequest | RefundRequest | Transfer, places: int) -> str:
     """Identity of a request's payload; amounts compare by value ("10.5" equals "10.50")."""
-    if isinstance(request, Deposit):
+    if isinstance(request, Transfer):
         fields: dict[str, object] = {"player_id": request.wallet.player_id, "currency": request.wallet.currency}
         amount: Decimal | None = request.amount
     else:
@@ -147,8 +160,8 @@ def reads_for_refund(ref: SessionRef, request: RefundRequest) -> Reads:
     return Reads(ref.session_id, ref.wallet_key, entries)
 
 
-def reads_for_deposit(deposit: Deposit) -> Reads:
-    return Reads(None, deposit.wallet, (EntryKey(Action.DEPOSIT, deposit.reference),))
+def reads_for_transfer(transfer: Transfer) -> Reads:
+    return Reads(None, transfer.wallet, (EntryKey(transfer.action, transfer.reference),))
 
 
 # Decisions -----------------------------------------------------------------------------
@@ -275,15 +288,23 @@ def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, c
     return Apply(WritePlan(entry, move, bet_refund=bet_refund, refund_marker=marker))
 
 
-def decide_deposit(deposit: Deposit, snapshot: Snapshot, ctx: Context) -> Decision:
-    key = EntryKey(Action.DEPOSIT, deposit.reference)
-    payload = fingerprint(deposit, ctx.places)
+def decide_transfer(transfer: Transfer, snapshot: Snapshot, ctx: Context) -> Decision:
+    key = EntryKey(transfer.action, transfer.reference)
+    payload = fingerprint(transfer, ctx.places)
     if (previous := _previous(key, payload, snapshot)) is not None:
         return previous
+    if transfer.action is Action.WITHDRAWAL:
+        if transfer.amount > snapshot.wallet.balance:
+            raise InsufficientFunds(
+                f"balance is lower than the withdrawal of {format_amount(transfer.amount, ctx.places)}"
+            )
+        change, outcome = -transfer.amount, WITHDRAWN
+    else:
+        change, outcome = transfer.amount, DEPOSITED
     entry = _new_entry(
-        key, snapshot, ctx, payload, session_id="", change=deposit.amount, amount=deposit.amount, outcome=DEPOSITED
+        key, snapshot, ctx, payload, session_id="", change=change, amount=transfer.amount, outcome=outcome
     )
-    return Apply(WritePlan(entry, WalletMove(deposit.wallet, snapshot.wallet.version, deposit.amount)))
+    return Apply(WritePlan(entry, WalletMove(transfer.wallet, snapshot.wallet.version, change)))
 
 
 # Helpers -------------------------------------------------------------------------------

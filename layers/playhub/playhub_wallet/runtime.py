@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from playhub_wallet.callback_keys import CallbackKeys
 from playhub_wallet.ledger import DynamoLedger, create_client
 from playhub_wallet.money import CurrencyTable
+from playhub_wallet.secret_keys import KeySource
 from playhub_wallet.settings import Settings
 from playhub_wallet.wallet import SessionPolicy, WalletService
 
@@ -19,7 +19,7 @@ from playhub_wallet.wallet import SessionPolicy, WalletService
 class Runtime:
     settings: Settings
     wallet: WalletService
-    callback_keys: CallbackKeys
+    callback_keys: KeySource
     currencies: CurrencyTable
 
 
@@ -33,7 +33,7 @@ def runtime() -> Runtime:
         currencies,
         sessions=SessionPolicy(settings.session_idle_seconds, settings.session_retention_days * 86400),
     )
-    return Runtime(settings, wallet, CallbackKeys(settings), currencies)
+    return Runtime(settings, wallet, settings.callback_key_source(), currencies)
 
 
 def reset() -> None:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from playhub_wallet.secret_keys import KeySource
+
 
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -46,6 +48,15 @@ class Settings(BaseModel):
         if sum(1 for source in sources if source) != 1:
             raise ValueError("set exactly one of CALLBACK_KEYS, CALLBACK_KEY_SECRET, CALLBACK_KEY_PARAMETER")
         return self
+
+    def callback_key_source(self) -> KeySource:
+        return KeySource(
+            "callback",
+            self.callback_keys,
+            self.callback_key_secret,
+            self.callback_key_parameter,
+            self.key_cache_seconds,
+        )
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:

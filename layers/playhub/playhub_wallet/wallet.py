@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Protocol, TypeVar
 
 from playhub_wallet import rules
-from playhub_wallet.errors import ServiceUnavailable, SessionNotFound
+from playhub_wallet.errors import BadRequest, ServiceUnavailable, SessionNotFound
 from playhub_wallet.models import (
     BalanceRequest,
     BalanceResponse,
@@ -24,7 +24,7 @@ from playhub_wallet.models import (
     TransactionResponse,
     WinRequest,
 )
-from playhub_wallet.money import CurrencyTable, format_amount
+from playhub_wallet.money import CurrencyTable, check_places, format_amount
 from playhub_wallet.sessions import SessionRef, open_session, parse_session_id
 from playhub_wallet.state import LedgerEntry, LedgerPort, Reads, Session, Snapshot, StaleSnapshot, StorageBusy
 
@@ -125,10 +125,17 @@ class WalletService:
             retention_seconds=self._sessions.retention_seconds,
         )
 
-    def deposit(self, deposit: rules.Deposit, deadline: float) -> CallbackResult:
-        ctx = self._context(deposit.wallet.currency)
-        reads = rules.reads_for_deposit(deposit)
-        return self._settle(reads, lambda snapshot: rules.decide_deposit(deposit, snapshot, ctx), ctx, deadline)
+    def transfer(self, transfer: rules.Transfer, deadline: float) -> CallbackResult:
+        """A deposit or withdrawal by the operator, through the same ledger and the same >= 0 rule."""
+        ctx = self._context(transfer.wallet.currency)
+        if transfer.amount <= 0:
+            raise BadRequest("amount: must be greater than zero")
+        try:
+            check_places(transfer.amount, ctx.places, transfer.wallet.currency)
+        except ValueError as exc:
+            raise BadRequest(f"amount: {exc}") from None
+        reads = rules.reads_for_transfer(transfer)
+        return self._settle(reads, lambda snapshot: rules.decide_transfer(transfer, snapshot, ctx), ctx, deadline)
 
     # The loop ----------------------------------------------------------------------------
 
