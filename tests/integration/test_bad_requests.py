@@ -110,6 +110,14 @@ def test_unknown_extra_fields_are_ignored(playhub: Playhub, player: Player) -> N
     assert answer.status == 200
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_constants_are_not_json(playhub: Playhub, constant: str) -> None:
+    body = '{"action": "bet", "amount": ' + constant + "}"
+    assert playhub.send_raw("bet", body, {SIGNATURE_HEADER: "00"})[0] == 401
+    status, answer = playhub.send_raw("bet", body, {SIGNATURE_HEADER: sign(playhub.key, body.encode())})
+    assert_bad_request(status, answer, details_contain="JSON")
+
+
 def test_the_signature_is_checked_before_the_body_is_validated(playhub: Playhub, player: Player) -> None:
     body = canonical_json(round_payload("bet", player.session_id, "-1")).decode()
     status, answer = playhub.send_raw("bet", body, {SIGNATURE_HEADER: "bad"})

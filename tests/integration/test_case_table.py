@@ -148,6 +148,29 @@ def test_bet_whose_tx_id_was_already_refunded_is_refused(playhub: Playhub, playe
     assert balance_of(backend, player) == Decimal("100.00")
 
 
+def test_a_bet_resent_after_its_refund_is_refused(playhub: Playhub, player: Player, backend: Backend) -> None:
+    """A 200 would tell Playhub that a reversed bet stands."""
+    bet = playhub.bet(player.session_id, "10.00")
+    playhub.refund(player.session_id, bet.payload["tx_id"])
+
+    again = playhub.send(bet.payload)
+
+    assert (again.status, again.body["message"]) == (400, "transaction already refunded")
+    assert balance_of(backend, player) == Decimal("100.00")
+
+
+def test_a_refund_through_another_currency_session_answers_the_stakes_wallet(
+    playhub: Playhub, wallet: WalletService
+) -> None:
+    bitcoin = open_funded_session(wallet, "0.00012345", currency="BTC", player_id="multi-currency")
+    euro = open_funded_session(wallet, "100.00", currency="EUR", player_id="multi-currency")
+    bet = playhub.bet(bitcoin.session_id, "0.00000007")
+
+    refund = playhub.refund(euro.session_id, bet.payload["tx_id"])
+
+    assert (refund.status, refund.body["balance"]) == (200, "0.00012345")
+
+
 def test_win_credits(playhub: Playhub, player: Player, backend: Backend) -> None:
     bet = playhub.bet(player.session_id, "10.00")
     win = playhub.win(player.session_id, "25.50", round_id=bet.payload["round_id"])
@@ -295,6 +318,19 @@ def test_balance_answers_with_the_currency_places(playhub: Playhub, wallet: Wall
     assert playhub.balance(yen.session_id).body == {"balance": "1500"}
     assert playhub.balance(bitcoin.session_id).body == {"balance": "0.00012345"}
     assert playhub.bet(bitcoin.session_id, "0.00000001").body["balance"] == "0.00012344"
+
+
+def test_blocking_a_player_before_any_money_leaves_a_usable_wallet(
+    playhub: Playhub, wallet: WalletService, backend: Backend
+) -> None:
+    player = open_funded_session(wallet, "0")
+    backend.block(player.wallet_key)
+
+    assert playhub.balance(player.session_id).body == {"balance": "0.00"}
+    assert playhub.bet(player.session_id, "1.00").status == 400
+    assert playhub.win(player.session_id, "2.00").body["balance"] == "2.00"
+    backend.block(player.wallet_key, blocked=False)
+    assert playhub.bet(player.session_id, "1.00").body["balance"] == "1.00"
 
 
 def test_a_blocked_player_cannot_bet_but_still_receives_wins(

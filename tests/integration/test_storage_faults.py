@@ -68,7 +68,16 @@ def inject(backend: Backend, wallet: WalletService, failures: list[Any]) -> None
 def test_conflicts_and_throttling_are_retried_and_the_bet_lands_once(
     playhub: Playhub, player: Player, backend: Backend, wallet: WalletService
 ) -> None:
-    inject(backend, wallet, [cancelled("None", "TransactionConflict"), throttled(), cancelled("ThrottlingError")])
+    inject(
+        backend,
+        wallet,
+        [
+            cancelled("None", "TransactionConflict"),
+            throttled(),
+            cancelled("ThrottlingError"),
+            cancelled("ProvisionedThroughputExceeded", "None"),
+        ],
+    )
 
     answer = playhub.bet(player.session_id, "10.00")
 

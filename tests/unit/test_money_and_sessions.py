@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from playhub_wallet.money import CurrencyTable, check_places, format_amount, parse_amount_text
+from playhub_wallet.money import CurrencyTable, add_money, check_places, format_amount, parse_amount_text
 from playhub_wallet.sessions import new_session_id, parse_session_id
 
 
@@ -35,6 +35,15 @@ def test_check_places() -> None:
     check_places(Decimal("1.1000"), 4, "XYZ")
     with pytest.raises(ValueError, match="EUR amounts have at most 2 decimal places"):
         check_places(Decimal("0.001"), 2, "EUR")
+
+
+def test_money_arithmetic_is_exact_or_fails() -> None:
+    from decimal import Inexact
+
+    assert add_money(Decimal("0.1"), Decimal("0.2")) == Decimal("0.3")
+    assert add_money(Decimal(10) ** 29, Decimal("0.00000001")) == Decimal("100000000000000000000000000000.00000001")
+    with pytest.raises(Inexact):
+        add_money(Decimal(10) ** 31, Decimal("0.00000001"))
 
 
 def test_format_amount_pads_to_the_currency_places() -> None:

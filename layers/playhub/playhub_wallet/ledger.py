@@ -8,6 +8,9 @@ One table holds every kind of item (docs/architecture.md, "The table"):
 | wallet              | PLAYER#<player_id>                | WALLET#<currency> |
 | ledger entry        | TX#<action>#<playhub tx_id>       | TX                |
 | round with a bet    | ROUND#<player>#<game>#<round_id>  | ROUND             |
+| player profile      | PLAYER#<player_id>                | PROFILE           |
+| campaign            | CAMPAIGN#<external_id>            | CAMPAIGN          |
+| campaign by frc_id  | FRC#<playhub campaign id>         | CAMPAIGN          |
 
 Entries that moved a wallet also carry history_pk = WALLET#<player>#<currency> and
 history_sk = the wallet version they produced, for the "history" index.
@@ -15,6 +18,9 @@ history_sk = the wallet version they produced, for the "history" index.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -27,8 +33,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from playhub_wallet.models import Action
 from playhub_wallet.state import (
     ZERO,
+    Campaign,
     EntryKey,
     EntryKind,
+    HistoryPage,
     LedgerEntry,
     Reads,
     RoundKey,
@@ -45,10 +53,11 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 HISTORY_INDEX = "history"
-# Short timeouts: Playhub gives up after 5 s, and the service retries inside its own budget.
+# Short timeouts (DynamoDB answers in milliseconds): two attempts of one call fit well inside the
+# time budget, so even a hung connection ends in a clean 500 before the Lambda's own limit.
 CLIENT_CONFIG = Config(
-    connect_timeout=1,
-    read_timeout=2,
+    connect_timeout=0.5,
+    read_timeout=1,
     retries={"mode": "standard", "total_max_attempts": 2},
     tcp_keepalive=True,
 )
@@ -63,6 +72,7 @@ _BUSY_CODES = frozenset(
         "ThrottlingError",
         "TransactionConflict",
         "TransactionInProgressException",
+        "ProvisionedThroughputExceeded",  # the reason code inside a cancelled transaction
     }
 )
 _serializer = TypeSerializer()
@@ -87,6 +97,18 @@ def entry_key(key: EntryKey) -> dict[str, str]:
 
 def round_key(key: RoundKey) -> dict[str, str]:
     return {"pk": f"ROUND#{key.player_id}#{key.game_id}#{key.round_id}", "sk": "ROUND"}
+
+
+def profile_key(player_id: str) -> dict[str, str]:
+    return {"pk": f"PLAYER#{player_id}", "sk": "PROFILE"}
+
+
+def campaign_key(external_id: str) -> dict[str, str]:
+    return {"pk": f"CAMPAIGN#{external_id}", "sk": "CAMPAIGN"}
+
+
+def frc_key(playhub_id: str) -> dict[str, str]:
+    return {"pk": f"FRC#{playhub_id}", "sk": "CAMPAIGN"}
 
 
 def history_pk(key: WalletKey) -> str:
@@ -179,16 +201,148 @@ class DynamoLedger:
         )
 
     def set_blocked(self, key: WalletKey, blocked: bool) -> None:
-        """Block or unblock a player's bets in one currency; wins and refunds still land."""
+        """Block or unblock a player's bets in one currency; wins and refunds still land.
+
+        A wallet that does not exist yet is created empty, so it is complete for the next callback.
+        """
         self._call(
             "update_item",
             **self._update(
                 wallet_key(key),
-                "SET #blocked = :blocked, #entity = :wallet, #player_id = :player, #currency = :currency",
+                "SET #blocked = :blocked, #balance = if_not_exists(#balance, :zero),"
+                " #version = if_not_exists(#version, :zero_version),"
+                " #entity = :wallet, #player_id = :player, #currency = :currency",
                 None,
-                {":blocked": blocked, ":wallet": "wallet", ":player": key.player_id, ":currency": key.currency},
+                {
+                    ":blocked": blocked,
+                    ":zero": ZERO,
+                    ":zero_version": 0,
+                    ":wallet": "wallet",
+                    ":player": key.player_id,
+                    ":currency": key.currency,
+                },
             )["Update"],
         )
+
+    # The operator's side -----------------------------------------------------------------
+
+    def ensure_wallet(self, key: WalletKey) -> Wallet:
+        """The wallet, created empty (balance 0, version 0) if the player never had one."""
+        answer = self._call(
+            "update_item",
+            ReturnValues="ALL_NEW",
+            **self._update(
+                wallet_key(key),
+                "SET #balance = if_not_exists(#balance, :zero), #version = if_not_exists(#version, :zero_version),"
+                " #entity = :wallet, #player_id = :player, #currency = :currency",
+                None,
+                {
+                    ":zero": ZERO,
+                    ":zero_version": 0,
+                    ":wallet": "wallet",
+                    ":player": key.player_id,
+                    ":currency": key.currency,
+                },
+            )["Update"],
+        )
+        return _wallet_from_item(key, _deserialize(answer["Attributes"]))
+
+    def wallets(self, player_id: str) -> list[Wallet]:
+        answer = self._call(
+            "query",
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :wallet)",
+            ExpressionAttributeValues=_serialize({":pk": f"PLAYER#{player_id}", ":wallet": "WALLET#"}),
+            ConsistentRead=True,
+        )
+        items = [_deserialize(item) or {} for item in answer.get("Items", [])]
+        return [_wallet_from_item(WalletKey(player_id, item["currency"]), item) for item in items]
+
+    def player_blocked(self, player_id: str) -> bool:
+        answer = self._call(
+            "get_item", TableName=self._table, Key=_serialize(profile_key(player_id)), ConsistentRead=True
+        )
+        profile = _deserialize(answer.get("Item"))
+        return bool(profile and profile.get("blocked"))
+
+    def set_player_blocked(self, player_id: str, blocked: bool) -> list[WalletKey]:
+        """Block or unblock all of a player's wallets, and the player for wallets to come, atomically."""
+        keys = [wallet.key for wallet in self.wallets(player_id)]
+        items = [
+            self._update(
+                profile_key(player_id),
+                "SET #blocked = :blocked, #entity = :profile",
+                None,
+                {":blocked": blocked, ":profile": "profile"},
+            )
+        ]
+        items += [
+            self._update(wallet_key(key), "SET #blocked = :blocked", "attribute_exists(pk)", {":blocked": blocked})
+            for key in keys
+        ]
+        self._call("transact_write_items", TransactItems=items)
+        return keys
+
+    def history(self, key: WalletKey, limit: int, cursor: str | None = None) -> HistoryPage:
+        """Entries that moved the wallet, newest first, from the history index (no scan)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": HISTORY_INDEX,
+            "KeyConditionExpression": "history_pk = :wallet",
+            "ExpressionAttributeValues": _serialize({":wallet": history_pk(key)}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor:
+            request["ExclusiveStartKey"] = _decode_cursor(cursor, history_pk(key))
+        answer = self._call("query", **request)
+        entries = tuple(_entry_from_item(_deserialize(item) or {}) for item in answer.get("Items", []))
+        last_key = answer.get("LastEvaluatedKey")
+        return HistoryPage(entries, _encode_cursor(last_key) if last_key else None)
+
+    def get_session(self, session_id: str) -> Session | None:
+        answer = self._call(
+            "get_item", TableName=self._table, Key=_serialize(session_key(session_id)), ConsistentRead=True
+        )
+        item = _deserialize(answer.get("Item"))
+        return _session_from_item(item) if item else None
+
+    def update_session(self, session_id: str, *, status: str | None = None, game_session_id: str | None = None) -> None:
+        changes = {name: value for name, value in (("status", status), ("game_session_id", game_session_id)) if value}
+        assignments = ", ".join(f"#{name} = :{name}" for name in changes)
+        self._call(
+            "update_item",
+            **self._update(
+                session_key(session_id),
+                f"SET {assignments}",
+                "attribute_exists(pk)",
+                {f":{name}": value for name, value in changes.items()},
+            )["Update"],
+        )
+
+    def put_campaign(self, campaign: Campaign) -> None:
+        """The campaign under its external id, and a pointer from Playhub's id (the frc_id of callbacks)."""
+        item = {**campaign_key(campaign.external_id), "entity": "campaign", **_campaign_fields(campaign)}
+        pointer = {**frc_key(campaign.playhub_id), "entity": "campaign_pointer", "external_id": campaign.external_id}
+        self._call(
+            "transact_write_items",
+            TransactItems=[
+                {"Put": {"TableName": self._table, "Item": _serialize(item)}},
+                {"Put": {"TableName": self._table, "Item": _serialize(pointer)}},
+            ],
+        )
+
+    def campaign(self, external_id: str) -> Campaign | None:
+        answer = self._call(
+            "get_item", TableName=self._table, Key=_serialize(campaign_key(external_id)), ConsistentRead=True
+        )
+        item = _deserialize(answer.get("Item"))
+        return _campaign_from_item(item) if item else None
+
+    def campaign_for_frc(self, frc_id: str) -> Campaign | None:
+        answer = self._call("get_item", TableName=self._table, Key=_serialize(frc_key(frc_id)), ConsistentRead=True)
+        pointer = _deserialize(answer.get("Item"))
+        return self.campaign(pointer["external_id"]) if pointer else None
 
     # Building blocks ---------------------------------------------------------------------
 
@@ -260,6 +414,7 @@ class DynamoLedger:
 
 
 _ATTRIBUTE_NAMES = (
+    "game_session_id",
     "balance",
     "version",
     "updated_at",
@@ -294,7 +449,49 @@ def _translate(exc: ClientError) -> Exception:
     return exc
 
 
-# Item mapping --------------------------------------------------------------------------
+# Cursors and item mapping --------------------------------------------------------------------------
+
+
+_CURSOR_KEYS = frozenset({"pk", "sk", "history_pk", "history_sk"})
+
+
+def _encode_cursor(last_key: Mapping[str, Any]) -> str:
+    plain = {name: value["S"] for name, value in last_key.items()}
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, wallet_history_pk: str) -> dict[str, Any]:
+    """The page's start key; refuses a cursor that is malformed or belongs to another wallet."""
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error):
+        raise ValueError("cursor is not one this service issued") from None
+    if not isinstance(plain, dict) or set(plain) != _CURSOR_KEYS or plain["history_pk"] != wallet_history_pk:
+        raise ValueError("cursor is not one this service issued for this wallet")
+    return {name: {"S": str(value)} for name, value in plain.items()}
+
+
+def _campaign_fields(campaign: Campaign) -> dict[str, Any]:
+    fields = {name: getattr(campaign, name) for name in Campaign.__dataclass_fields__}
+    fields["user_ids"] = list(campaign.user_ids) if campaign.user_ids is not None else None
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _campaign_from_item(item: Mapping[str, Any]) -> Campaign:
+    user_ids = item.get("user_ids")
+    return Campaign(
+        external_id=item["external_id"],
+        playhub_id=item["playhub_id"],
+        game_id=item["game_id"],
+        currency=item["currency"],
+        quantity=int(item["quantity"]),
+        bet_line=int(item["bet_line"]),
+        valid_from=item["valid_from"],
+        valid_until=item.get("valid_until"),
+        user_ids=tuple(user_ids) if user_ids is not None else None,
+        status=item["status"],
+        created_at=int(item["created_at"]),
+    )
 
 
 def _serialize(item: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, Rounded
 
 # The house rule: a plain decimal string, no sign, no exponent, no leading zeros.
 AMOUNT_PATTERN = re.compile(r"^(0|[1-9]\d{0,17})(\.\d+)?$")
@@ -50,6 +50,15 @@ KNOWN_DECIMAL_PLACES: Mapping[str, int] = {
     "USDT": 8,
     "TRX": 8,
 }
+
+
+# DynamoDB keeps 38 significant digits; money arithmetic never rounds silently.
+MONEY_CONTEXT = Context(prec=38, traps=[Inexact, Rounded])
+
+
+def add_money(balance: Decimal, change: Decimal) -> Decimal:
+    """balance + change, exactly, or an error (decimal.Inexact) rather than a rounded cent."""
+    return MONEY_CONTEXT.add(balance, change)
 
 
 class CurrencyTable:

@@ -20,7 +20,7 @@ from playhub_wallet.errors import (
     SessionNotFound,
 )
 from playhub_wallet.models import Action, BetRequest, RefundRequest, WinRequest
-from playhub_wallet.money import check_places, format_amount
+from playhub_wallet.money import add_money, check_places, format_amount
 from playhub_wallet.sessions import SessionRef
 from playhub_wallet.signing import canonical_json
 from playhub_wallet.state import (
@@ -179,6 +179,9 @@ def decide_bet(request: BetRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
     if existing is not None:
         if existing.kind is EntryKind.REFUND_MARKER:
             raise AlreadyRefunded(f"bet {request.tx_id} was refunded by {existing.refunded_by} before it arrived")
+        if existing.refunded_by is not None:
+            # A 200 would tell Playhub that a reversed bet stands.
+            raise AlreadyRefunded(f"bet {request.tx_id} was refunded by {existing.refunded_by}")
         return _replay(existing, payload, snapshot)
     session = _require_session(snapshot, ctx, for_bet=True)
     if snapshot.wallet.blocked:
@@ -366,7 +369,7 @@ def _new_entry(
         created_at=ctx.now,
         amount=amount,
         balance_change=change,
-        balance_after=wallet.balance + change,
+        balance_after=add_money(wallet.balance, change),
         wallet_seq=wallet.version + 1,
         round_id=round_id,
         game_id=game_id,

@@ -54,7 +54,11 @@ def sign_payload(key: str, payload: Any) -> str:
 
 def parse_json_body(raw_body: bytes) -> Any:
     """The body as JSON with numbers kept as Decimal; raises ValueError when it is not JSON."""
-    return json.loads(raw_body.decode("utf-8"), parse_float=Decimal)
+    return json.loads(raw_body.decode("utf-8"), parse_float=Decimal, parse_constant=_not_json)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def verify_callback(signature: str | None, raw_body: bytes, parsed_body: Any | None, keys: Iterable[str]) -> bool:

@@ -172,7 +172,9 @@ class WalletService:
             balance, replayed = decision.balance, True
         else:
             balance, replayed = _balance_after(decision.entry), False
-        response = TransactionResponse(balance=format_amount(balance, ctx.places), tx_id=decision.entry.our_tx_id)
+        # The entry's own wallet: a refund may credit the stake back to another currency's wallet.
+        places = self._currencies.places(decision.entry.wallet.currency)
+        response = TransactionResponse(balance=format_amount(balance, places), tx_id=decision.entry.our_tx_id)
         return CallbackResult(response, decision.entry, replayed)
 
     def _with_retries(self, deadline: float, attempt: Callable[[], T]) -> T:
