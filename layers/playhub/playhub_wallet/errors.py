@@ -62,3 +62,33 @@ class ServiceUnavailable(PlayhubError):
 
     status = 500
     message = "internal server error"
+
+
+# The operator's API (the casino backend, not Playhub) ------------------------------------
+
+
+class Forbidden(PlayhubError):
+    status = 403
+    message = "forbidden"
+
+
+class NotFound(PlayhubError):
+    status = 404
+    message = "not found"
+
+
+class Conflict(PlayhubError):
+    status = 409
+    message = "conflict"
+
+
+class UpstreamError(PlayhubError):
+    """Playhub's Core API answered with an error."""
+
+    status = 502
+    message = "Playhub refused the request"
+
+
+class UpstreamTimeout(PlayhubError):
+    status = 504
+    message = "Playhub did not answer in time"

@@ -8,14 +8,37 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from playhub_wallet.secret_keys import KeySource
 
 
-class Settings(BaseModel):
+class EnvironmentSettings(BaseModel):
+    """Fields named as lower-case environment variables; blank variables count as unset."""
+
     model_config = ConfigDict(frozen=True)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
+        environ = os.environ if environ is None else environ
+        values = {name: environ[name.upper()] for name in cls.model_fields if environ.get(name.upper())}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}" for e in exc.errors()
+            )
+            raise RuntimeError(f"invalid configuration: {problems}") from None
+
+
+def _exactly_one(*sources: str | None) -> bool:
+    return sum(1 for source in sources if source) == 1
+
+
+class Settings(EnvironmentSettings):
+    """What every function needs: the table and the callback keys."""
 
     table_name: str = Field(min_length=1)
     dynamodb_endpoint: str | None = None  # DynamoDB Local, moto's server; unset on AWS
@@ -44,8 +67,7 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _one_key_source(self) -> Settings:
-        sources = [self.callback_keys, self.callback_key_secret, self.callback_key_parameter]
-        if sum(1 for source in sources if source) != 1:
+        if not _exactly_one(self.callback_keys, self.callback_key_secret, self.callback_key_parameter):
             raise ValueError("set exactly one of CALLBACK_KEYS, CALLBACK_KEY_SECRET, CALLBACK_KEY_PARAMETER")
         return self
 
@@ -58,14 +80,24 @@ class Settings(BaseModel):
             self.key_cache_seconds,
         )
 
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        environ = os.environ if environ is None else environ
-        values = {name: environ[name.upper()] for name in cls.model_fields if environ.get(name.upper())}
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])).upper() or 'settings'}: {e['msg']}" for e in exc.errors()
-            )
-            raise RuntimeError(f"invalid configuration: {problems}") from None
+
+class CoreApiSettings(EnvironmentSettings):
+    """What the functions that call Playhub's Core API need besides (launch, operator)."""
+
+    playhub_core_url: str = Field(min_length=1)  # staging or production base URL, or a local stub
+    playhub_cid: str = Field(min_length=1)  # our client id at Playhub
+    playhub_extcid: str | None = None  # our own casino or brand id
+    api_keys: str | None = None  # local runs only
+    api_key_secret: str | None = None
+    api_key_parameter: str | None = None
+    key_cache_seconds: int = Field(default=300, ge=0)
+    core_api_read_timeout_seconds: float = Field(default=8.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> CoreApiSettings:
+        if not _exactly_one(self.api_keys, self.api_key_secret, self.api_key_parameter):
+            raise ValueError("set exactly one of API_KEYS, API_KEY_SECRET, API_KEY_PARAMETER")
+        return self
+
+    def api_key_source(self) -> KeySource:
+        return KeySource("API", self.api_keys, self.api_key_secret, self.api_key_parameter, self.key_cache_seconds)

@@ -170,3 +170,28 @@ class LedgerPort(Protocol):
     def commit(self, plan: WritePlan) -> None: ...
 
     def put_session(self, session: Session, ttl: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """A wallet's ledger entries, newest first; next_cursor is None on the last page."""
+
+    entries: tuple[LedgerEntry, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A free-rounds campaign we created at Playhub; its playhub_id is the frc_id of callbacks."""
+
+    external_id: str  # ours, used once
+    playhub_id: str
+    game_id: str
+    currency: str
+    quantity: int
+    bet_line: int
+    valid_from: str  # ISO 8601, UTC
+    valid_until: str | None
+    user_ids: tuple[str, ...] | None
+    status: str  # "active" or "cancelled"
+    created_at: int

@@ -1,0 +1,89 @@
+"""Game launch: our session first, then Playhub's game session for it.
+
+A session whose launch Playhub refused or did not answer is marked failed, never left active.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from playhub_wallet.core_api import (
+    CoreApiClient,
+    CoreApiError,
+    CoreApiTimeout,
+    CreateGameRequest,
+    CreateGameResponse,
+    User,
+)
+from playhub_wallet.errors import Forbidden, UpstreamError, UpstreamTimeout
+from playhub_wallet.operator_models import LaunchRequest, LaunchResponse
+from playhub_wallet.state import Wallet, WalletKey
+from playhub_wallet.wallet import WalletService
+
+FAILED = "failed"
+
+
+class LaunchStore(Protocol):
+    def player_blocked(self, player_id: str) -> bool: ...
+
+    def ensure_wallet(self, key: WalletKey) -> Wallet: ...
+
+    def update_session(
+        self, session_id: str, *, status: str | None = None, game_session_id: str | None = None
+    ) -> None: ...
+
+
+class GameLauncher:
+    def __init__(self, wallet: WalletService, store: LaunchStore, core: CoreApiClient, extcid: str | None) -> None:
+        self._wallet = wallet
+        self._store = store
+        self._core = core
+        self._extcid = extcid
+
+    def launch(self, request: LaunchRequest) -> LaunchResponse:
+        if request.demo:
+            answer = self._create_game(request, session_id=None)
+            return LaunchResponse(session_id=None, game_url=answer.game_url, game_session_id=answer.game_session_id)
+        if self._store.player_blocked(request.player_id):
+            raise Forbidden(f"player {request.player_id} is blocked")
+        self._store.ensure_wallet(WalletKey(request.player_id, request.currency))
+        session = self._wallet.open_session(request.player_id, request.currency, request.game_id)
+        try:
+            answer = self._create_game(request, session_id=session.session_id)
+        except (UpstreamError, UpstreamTimeout):
+            self._store.update_session(session.session_id, status=FAILED)
+            raise
+        self._store.update_session(session.session_id, game_session_id=answer.game_session_id)
+        return LaunchResponse(
+            session_id=session.session_id, game_url=answer.game_url, game_session_id=answer.game_session_id
+        )
+
+    def _create_game(self, request: LaunchRequest, session_id: str | None) -> CreateGameResponse:
+        user = (
+            None
+            if request.demo
+            else User(
+                id=request.player_id,
+                firstname=request.firstname,
+                lastname=request.lastname,
+                nickname=request.nickname,
+                country=request.country,
+            )
+        )
+        try:
+            return self._core.create_game(
+                CreateGameRequest(
+                    gameid=request.game_id,
+                    currency=request.currency,
+                    locale=request.locale,
+                    sessionid=session_id,
+                    extcid=self._extcid,
+                    returnurl=request.return_url,
+                    demo=request.demo or None,
+                    user=user,
+                )
+            )
+        except CoreApiTimeout as exc:
+            raise UpstreamTimeout(exc.details) from exc
+        except CoreApiError as exc:
+            raise UpstreamError(f"Playhub answered {exc.status or 'nothing'}: {exc.message}") from exc
