@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerialize
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from playhub_wallet.errors import Conflict, NotFound, UpstreamError, UpstreamTimeout
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
 STAGING_URL = "https://staging.fastplaynetwork.com/api/v1"
@@ -267,6 +268,20 @@ class CoreApiClient:
                 "unexpected answer from Playhub",
                 f"{method} {path}: {exc.error_count()} field errors",
             ) from exc
+
+
+def call_playhub(call: Callable[[], T]) -> T:
+    """A Core API call for our operator's API: Playhub's failures as our errors (502, 504, 409, 404)."""
+    try:
+        return call()
+    except CoreApiTimeout as exc:
+        raise UpstreamTimeout(exc.details) from exc
+    except CoreApiError as exc:
+        if exc.status == 409:
+            raise Conflict(exc.message) from exc
+        if exc.status == 404:
+            raise NotFound(f"Playhub: {exc.message}") from exc
+        raise UpstreamError(f"Playhub answered {exc.status or 'nothing'}: {exc.message}") from exc
 
 
 def _error_from(response: requests.Response, method: str, path: str) -> CoreApiError:

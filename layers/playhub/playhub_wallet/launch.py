@@ -7,14 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from playhub_wallet.core_api import (
-    CoreApiClient,
-    CoreApiError,
-    CoreApiTimeout,
-    CreateGameRequest,
-    CreateGameResponse,
-    User,
-)
+from playhub_wallet.core_api import CoreApiClient, CreateGameRequest, CreateGameResponse, User, call_playhub
 from playhub_wallet.errors import Forbidden, UpstreamError, UpstreamTimeout
 from playhub_wallet.operator_models import LaunchRequest, LaunchResponse
 from playhub_wallet.state import Wallet, WalletKey
@@ -70,8 +63,8 @@ class GameLauncher:
                 country=request.country,
             )
         )
-        try:
-            return self._core.create_game(
+        return call_playhub(
+            lambda: self._core.create_game(
                 CreateGameRequest(
                     gameid=request.game_id,
                     currency=request.currency,
@@ -83,7 +76,4 @@ class GameLauncher:
                     user=user,
                 )
             )
-        except CoreApiTimeout as exc:
-            raise UpstreamTimeout(exc.details) from exc
-        except CoreApiError as exc:
-            raise UpstreamError(f"Playhub answered {exc.status or 'nothing'}: {exc.message}") from exc
+        )

@@ -1,0 +1,154 @@
+"""Free-rounds campaigns: created, extended and cancelled at Playhub, and recorded by us so that
+the frc_id of a callback traces back to its campaign."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Protocol
+
+from playhub_wallet.core_api import (
+    CoreApiClient,
+    CreateFreeRoundsRequest,
+    FreeRounds,
+    UpdateFreeRoundsRequest,
+    call_playhub,
+)
+from playhub_wallet.errors import BadRequest, Conflict, NotFound
+from playhub_wallet.operator_models import CampaignChange, CampaignRequest
+from playhub_wallet.state import Campaign
+
+ACTIVE = "active"
+CANCELLED = "cancelled"
+
+
+class CampaignStore(Protocol):
+    def put_campaign(self, campaign: Campaign) -> None: ...
+
+    def campaign(self, external_id: str) -> Campaign | None: ...
+
+    def campaign_for_frc(self, frc_id: str) -> Campaign | None: ...
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+class Campaigns:
+    def __init__(self, store: CampaignStore, core: CoreApiClient, external_cid: str, now: type[datetime] = datetime):
+        self._store = store
+        self._core = core
+        self._external_cid = external_cid
+        self._now = now
+
+    def create(self, request: CampaignRequest) -> Campaign:
+        """Idempotent on external_id: repeating a create that landed answers the same campaign."""
+        if request.valid_from <= self._now.now(UTC):
+            raise BadRequest("valid_from: must be in the future")
+        recorded = self._store.campaign(request.external_id)
+        if recorded is not None:
+            return self._same_or_conflict(recorded, request)
+        try:
+            playhub_id = call_playhub(
+                lambda: self._core.create_free_rounds(
+                    CreateFreeRoundsRequest(
+                        external_id=request.external_id,
+                        external_cid=self._external_cid,
+                        game_id=request.game_id,
+                        currency=request.currency,
+                        quantity=request.quantity,
+                        bet_line=request.bet_line,
+                        valid_from=request.valid_from,
+                        valid_until=request.valid_until,
+                        user_ids=request.user_ids,
+                    )
+                )
+            ).id
+        except Conflict:
+            # Created at Playhub before, but never recorded here (our write failed): adopt it if it matches.
+            existing = call_playhub(lambda: self._core.free_rounds(external_id=request.external_id))
+            return self._same_or_conflict(self._record(existing), request)
+        campaign = Campaign(
+            external_id=request.external_id,
+            playhub_id=playhub_id,
+            game_id=request.game_id,
+            currency=request.currency,
+            quantity=request.quantity,
+            bet_line=request.bet_line,
+            valid_from=str(_iso(request.valid_from)),
+            valid_until=_iso(request.valid_until),
+            user_ids=tuple(request.user_ids) if request.user_ids is not None else None,
+            status=ACTIVE,
+            created_at=int(self._now.now(UTC).timestamp()),
+        )
+        self._store.put_campaign(campaign)
+        return campaign
+
+    def get(self, external_id: str) -> Campaign:
+        campaign = self._store.campaign(external_id)
+        if campaign is None:
+            raise NotFound(f"no campaign {external_id}")
+        return campaign
+
+    def for_frc(self, frc_id: str) -> Campaign:
+        campaign = self._store.campaign_for_frc(frc_id)
+        if campaign is None:
+            raise NotFound(f"no campaign for frc_id {frc_id}")
+        return campaign
+
+    def change(self, external_id: str, change: CampaignChange) -> Campaign:
+        """Extend (valid_until) or change who may play (user_ids)."""
+        campaign = self.get(external_id)
+        if campaign.status == CANCELLED:
+            raise Conflict(f"campaign {external_id} is cancelled")
+        call_playhub(
+            lambda: self._core.update_free_rounds(
+                UpdateFreeRoundsRequest(
+                    id=campaign.playhub_id, valid_until=change.valid_until, user_ids=change.user_ids
+                )
+            )
+        )
+        updated = replace(
+            campaign,
+            valid_until=_iso(change.valid_until) or campaign.valid_until,
+            user_ids=tuple(change.user_ids) if change.user_ids is not None else campaign.user_ids,
+        )
+        self._store.put_campaign(updated)
+        return updated
+
+    def cancel(self, external_id: str) -> Campaign:
+        campaign = self.get(external_id)
+        if campaign.status != CANCELLED:
+            call_playhub(lambda: self._core.cancel_free_rounds(id=campaign.playhub_id))
+            campaign = replace(campaign, status=CANCELLED)
+            self._store.put_campaign(campaign)
+        return campaign
+
+    def _record(self, playhub: FreeRounds) -> Campaign:
+        campaign = Campaign(
+            external_id=playhub.external_id,
+            playhub_id=playhub.id,
+            game_id=playhub.game_id,
+            currency=playhub.currency,
+            quantity=playhub.quantity,
+            bet_line=playhub.bet_line,
+            valid_from=str(_iso(playhub.valid_from)),
+            valid_until=_iso(playhub.valid_until),
+            user_ids=tuple(playhub.user_ids) if playhub.user_ids is not None else None,
+            status=CANCELLED if playhub.deleted_at else ACTIVE,
+            created_at=int(self._now.now(UTC).timestamp()),
+        )
+        self._store.put_campaign(campaign)
+        return campaign
+
+    @staticmethod
+    def _same_or_conflict(campaign: Campaign, request: CampaignRequest) -> Campaign:
+        same = (campaign.game_id, campaign.currency, campaign.quantity, campaign.bet_line) == (
+            request.game_id,
+            request.currency,
+            request.quantity,
+            request.bet_line,
+        )
+        if not same:
+            raise Conflict(f"external_id {request.external_id} was already used for another campaign")
+        return campaign

@@ -1,0 +1,226 @@
+"""The operator's API (the casino backend, behind IAM): launch games, move money, read history,
+block players, run free-rounds campaigns. Routes on powertools' REST resolver; one error mapping."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from pydantic import BaseModel, ValidationError
+
+from playhub_wallet import rules
+from playhub_wallet.errors import BadRequest, Conflict, PayloadMismatch, PlayhubError
+from playhub_wallet.money import CURRENCY_PATTERN, format_amount
+from playhub_wallet.observability import logger
+from playhub_wallet.operator_models import (
+    BlockRequest,
+    CampaignChange,
+    CampaignRequest,
+    LaunchRequest,
+    TransferRequest,
+)
+from playhub_wallet.runtime import OperatorRuntime, operator_runtime
+from playhub_wallet.sessions import PLAYER_ID_PATTERN
+from playhub_wallet.state import Campaign, LedgerEntry, WalletKey
+
+T = TypeVar("T", bound=BaseModel)
+HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX = 20, 100
+
+
+def launch_app() -> APIGatewayRestResolver:
+    app = _resolver()
+
+    @app.post("/games/launch")
+    def launch() -> dict[str, Any]:
+        request = _body(app, LaunchRequest)
+        return operator_runtime().launcher.launch(request).model_dump()
+
+    return app
+
+
+def operator_app() -> APIGatewayRestResolver:
+    app = _resolver()
+
+    @app.get("/players/<player_id>/wallets")
+    def wallets(player_id: str) -> dict[str, Any]:
+        found = operator_runtime().ledger.wallets(_player(player_id))
+        return {
+            "player_id": player_id,
+            "wallets": [
+                {
+                    "currency": w.key.currency,
+                    "balance": _money(operator_runtime(), w.key.currency, w.balance),
+                    "blocked": w.blocked,
+                }
+                for w in found
+            ],
+        }
+
+    @app.post("/players/<player_id>/wallets/<currency>/deposits")
+    def deposit(player_id: str, currency: str) -> dict[str, Any]:
+        return _transfer(app, operator_runtime(), rules.deposit, _wallet(player_id, currency))
+
+    @app.post("/players/<player_id>/wallets/<currency>/withdrawals")
+    def withdraw(player_id: str, currency: str) -> dict[str, Any]:
+        return _transfer(app, operator_runtime(), rules.withdrawal, _wallet(player_id, currency))
+
+    @app.get("/players/<player_id>/wallets/<currency>/transactions")
+    def history(player_id: str, currency: str) -> dict[str, Any]:
+        key = _wallet(player_id, currency)
+        limit = _limit(app.current_event.get_query_string_value("limit"))
+        try:
+            page = operator_runtime().ledger.history(key, limit, app.current_event.get_query_string_value("cursor"))
+        except ValueError as exc:
+            raise BadRequest(f"cursor: {exc}") from None
+        return {
+            "transactions": [_entry(operator_runtime(), entry) for entry in page.entries],
+            "next_cursor": page.next_cursor,
+        }
+
+    @app.put("/players/<player_id>/block")
+    def block(player_id: str) -> dict[str, Any]:
+        request = _body(app, BlockRequest)
+        keys = operator_runtime().ledger.set_player_blocked(_player(player_id), request.blocked)
+        return {"player_id": player_id, "blocked": request.blocked, "wallets": [key.currency for key in keys]}
+
+    @app.get("/games")
+    def games() -> list[dict[str, Any]]:
+        return [game.model_dump() for game in operator_runtime().catalogue.games()]
+
+    @app.get("/currencies")
+    def currencies() -> list[dict[str, Any]]:
+        return [currency.model_dump() for currency in operator_runtime().catalogue.currencies()]
+
+    @app.post("/campaigns")
+    def create_campaign() -> Response[str]:
+        campaign = operator_runtime().campaigns.create(_body(app, CampaignRequest))
+        return _json(201, _campaign(campaign))
+
+    @app.get("/campaigns/<external_id>")
+    def get_campaign(external_id: str) -> dict[str, Any]:
+        return _campaign(operator_runtime().campaigns.get(external_id))
+
+    @app.get("/campaigns/by-frc/<frc_id>")
+    def campaign_for_frc(frc_id: str) -> dict[str, Any]:
+        return _campaign(operator_runtime().campaigns.for_frc(frc_id))
+
+    @app.put("/campaigns/<external_id>")
+    def change_campaign(external_id: str) -> dict[str, Any]:
+        return _campaign(operator_runtime().campaigns.change(external_id, _body(app, CampaignChange)))
+
+    @app.post("/campaigns/<external_id>/cancel")
+    def cancel_campaign(external_id: str) -> dict[str, Any]:
+        return _campaign(operator_runtime().campaigns.cancel(external_id))
+
+    return app
+
+
+# Shared by both resolvers ----------------------------------------------------------------
+
+
+def _resolver() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver()
+
+    @app.exception_handler(PlayhubError)  # type: ignore[untyped-decorator]
+    def refused(error: PlayhubError) -> Response[str]:
+        log = logger.error if error.status >= 500 else logger.warning
+        log("operator request refused", extra={"status": error.status, "reason": error.details})
+        return _json(error.status, {"message": error.message, "details": error.details})
+
+    @app.not_found
+    def not_found(_: Exception) -> Response[str]:
+        return _json(404, {"message": "not found", "details": "no such route"})
+
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def failed(_: Exception) -> Response[str]:
+        logger.exception("operator request failed")
+        return _json(500, {"message": "internal server error", "details": "unexpected error"})
+
+    return app
+
+
+def _json(status: int, body: Any) -> Response[str]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+def _body(app: APIGatewayRestResolver, model: type[T]) -> T:
+    try:
+        payload = json.loads(app.current_event.body or "", parse_float=Decimal)
+    except ValueError:
+        raise BadRequest("body is not valid JSON") from None
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        )
+        raise BadRequest(problems) from None
+
+
+def _player(player_id: str) -> str:
+    if not PLAYER_ID_PATTERN.fullmatch(player_id):
+        raise BadRequest("player_id: 1-64 characters of letters, digits and _.:@+-")
+    return player_id
+
+
+def _wallet(player_id: str, currency: str) -> WalletKey:
+    if not CURRENCY_PATTERN.fullmatch(currency):
+        raise BadRequest("currency: an upper-case code such as EUR or BTC")
+    return WalletKey(_player(player_id), currency)
+
+
+def _limit(text: str | None) -> int:
+    if text is None:
+        return HISTORY_PAGE_DEFAULT
+    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= HISTORY_PAGE_MAX:
+        raise BadRequest(f"limit: a whole number from 1 to {HISTORY_PAGE_MAX}")
+    return int(text)
+
+
+def _transfer(
+    app: APIGatewayRestResolver,
+    parts: OperatorRuntime,
+    direction: Callable[[WalletKey, Decimal, str], rules.Transfer],
+    key: WalletKey,
+) -> dict[str, Any]:
+    request = _body(app, TransferRequest)
+    try:
+        result = parts.wallet.transfer(direction(key, request.amount, request.reference), deadline=parts.deadline())
+    except PayloadMismatch as exc:
+        raise Conflict(f"reference {request.reference} was already used with another amount") from exc
+    return {**result.response.model_dump(), "replayed": result.replayed}
+
+
+def _money(parts: OperatorRuntime, currency: str, amount: Decimal | None) -> str | None:
+    return None if amount is None else format_amount(amount, parts.currencies.places(currency))
+
+
+def _entry(parts: OperatorRuntime, entry: LedgerEntry) -> dict[str, Any]:
+    currency = entry.wallet.currency
+    return {
+        "tx_id": entry.our_tx_id,
+        "seq": entry.wallet_seq,
+        "action": entry.key.action.value,
+        "playhub_tx_id": entry.key.playhub_tx_id,
+        "outcome": entry.outcome,
+        "amount": _money(parts, currency, entry.amount),
+        "balance_change": _money(parts, currency, entry.balance_change),
+        "balance_after": _money(parts, currency, entry.balance_after),
+        "created_at": datetime.fromtimestamp(entry.created_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **{
+            name: getattr(entry, name)
+            for name in ("session_id", "round_id", "game_id", "type", "frc_id", "orig_tx_id", "refunded_by")
+            if getattr(entry, name)
+        },
+    }
+
+
+def _campaign(campaign: Campaign) -> dict[str, Any]:
+    body = dict(campaign.__dict__)
+    body["user_ids"] = list(campaign.user_ids) if campaign.user_ids is not None else None
+    return body

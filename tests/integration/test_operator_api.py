@@ -1,0 +1,384 @@
+"""The operator's API through its handlers: launch, transfers, history, blocking, campaigns.
+
+Runs on moto and DynamoDB Local; Playhub's Core API is recorded with responses.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+import responses
+from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
+from support.harness import FakeLambdaContext, Playhub, handler_module
+
+from playhub_wallet import operator_api
+from playhub_wallet.runtime import build_operator_runtime
+from playhub_wallet.settings import CoreApiSettings, Settings
+from playhub_wallet.state import WalletKey
+from playhub_wallet.wallet import WalletService
+
+CORE = "https://playhub.test/api/v1"
+CID = "2f1c5e0a-7b3d-4e9f-8a6c-1d2e3f4a5b6c"
+GAME_SESSION = "0e8f7a6b-5c4d-4e3f-9a2b-1c0d9e8f7a6b"
+
+
+@pytest.fixture(params=DYNAMO_BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    yield from make_backend(request.param, request)
+
+
+class Operator:
+    """The casino backend calling our operator routes as API Gateway events."""
+
+    def call(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> tuple[int, Any]:
+        function = "launch" if path == "/games/launch" else "operator"
+        event = {
+            "resource": path,
+            "path": path,
+            "httpMethod": method,
+            "headers": {"Content-Type": "application/json"},
+            "multiValueHeaders": {},
+            "queryStringParameters": query,
+            "multiValueQueryStringParameters": {name: [value] for name, value in (query or {}).items()} or None,
+            "pathParameters": None,
+            "stageVariables": None,
+            "requestContext": {
+                "httpMethod": method,
+                "path": path,
+                "stage": "live",
+                "requestId": str(uuid.uuid4()),
+                "identity": {},
+            },
+            "body": body if isinstance(body, str) or body is None else json.dumps(body),
+            "isBase64Encoded": False,
+        }
+        response = handler_module(function).lambda_handler(event, FakeLambdaContext())
+        return int(response["statusCode"]), json.loads(response["body"])
+
+    def launch(self, player_id: str, **fields: Any) -> tuple[int, Any]:
+        body = {"player_id": player_id, "game_id": "ph_limbo_97", "currency": "EUR", "locale": "en-US", **fields}
+        return self.call("POST", "/games/launch", body)
+
+    def deposit(self, player_id: str, amount: str, reference: str, currency: str = "EUR") -> tuple[int, Any]:
+        return self.call(
+            "POST", f"/players/{player_id}/wallets/{currency}/deposits", {"amount": amount, "reference": reference}
+        )
+
+
+@pytest.fixture
+def operator(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletService) -> Iterator[Operator]:
+    settings = Settings(table_name=backend.table_name, callback_keys="local-callback-key")
+    core = CoreApiSettings(playhub_core_url=CORE, playhub_cid=CID, api_keys="api-key", playhub_extcid="casino-7")
+    parts = build_operator_runtime(settings, core, backend.ledger)
+    monkeypatch.setattr(operator_api, "operator_runtime", lambda: parts)
+    install_runtime(monkeypatch, wallet, table=backend.table_name)
+    responses.start()
+    responses.post(
+        f"{CORE}/game-create-new", json={"game_url": "https://games.test/play?t=1", "game_session_id": GAME_SESSION}
+    )
+    try:
+        yield Operator()
+    finally:
+        responses.stop()
+        responses.reset()
+
+
+def playhub_requests(path: str, method: str = "POST") -> list[dict[str, Any]]:
+    """Bodies of the requests Playhub's Core API received at path."""
+    bodies = []
+    for call in responses.calls:
+        request = call.request
+        if request.method == method and str(request.url).split("?")[0].endswith(path):
+            assert isinstance(request.body, bytes)
+            bodies.append(json.loads(request.body))
+    return bodies
+
+
+# Launch ----------------------------------------------------------------------------------
+
+
+def test_launch_creates_a_session_and_a_wallet_and_playhub_gets_our_session_id(
+    operator: Operator, backend: Backend
+) -> None:
+    status, launched = operator.launch("p-launch", nickname="Ace", return_url="https://casino.test/lobby")
+
+    assert status == 200, launched
+    assert (launched["game_url"], launched["game_session_id"]) == ("https://games.test/play?t=1", GAME_SESSION)
+    sent = playhub_requests("/game-create-new")[-1]
+    assert sent["sessionid"] == launched["session_id"]
+    assert (sent["cid"], sent["providerid"], sent["locale"], sent["extcid"]) == (CID, "playhub", "en_us", "casino-7")
+    assert sent["user"] == {"id": "p-launch", "nickname": "Ace"}
+    session = backend.ledger.get_session(launched["session_id"])
+    assert (session.status, session.player_id, session.currency) == ("active", "p-launch", "EUR")
+    assert backend.view.wallet(WalletKey("p-launch", "EUR")).balance == 0
+
+
+def test_a_launched_session_plays_after_a_deposit(operator: Operator) -> None:
+    _, launched = operator.launch("p-play")
+    operator.deposit("p-play", "50.00", "dep-1")
+
+    bet = Playhub().bet(launched["session_id"], "5.00")
+
+    assert (bet.status, bet.body["balance"]) == (200, "45.00")
+
+
+def test_a_demo_launch_creates_no_session(operator: Operator) -> None:
+    status, launched = operator.launch("p-demo", demo=True)
+
+    assert (status, launched["session_id"]) == (200, None)
+    sent = playhub_requests("/game-create-new")[-1]
+    assert sent["demo"] is True
+    assert "sessionid" not in sent
+    assert "user" not in sent
+
+
+@pytest.mark.parametrize(
+    ("failure", "status"),
+    [
+        ({"status": 500, "json": {"message": "boom", "details": ""}}, 502),
+        ({"status": 401, "json": {"message": "wrong signature", "details": ""}}, 502),
+        ({"body": requests.exceptions.ReadTimeout("slow")}, 504),
+    ],
+)
+def test_a_launch_playhub_refuses_marks_the_session_failed(
+    operator: Operator, backend: Backend, failure: dict[str, Any], status: int
+) -> None:
+    responses.replace(responses.POST, f"{CORE}/game-create-new", **failure)
+
+    answer_status, answer = operator.launch("p-fail")
+
+    assert answer_status == status
+    assert set(answer) == {"message", "details"}
+    session_id = playhub_requests("/game-create-new")[-1]["sessionid"]
+    assert backend.ledger.get_session(session_id).status == "failed"
+    assert Playhub().bet(session_id, "0").status == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"player_id": "p#1", "game_id": "g", "currency": "EUR", "locale": "en"},
+        {"player_id": "p", "game_id": "g", "currency": "EUR", "locale": "english!"},
+        {"player_id": "p", "game_id": "g", "currency": "EUR", "locale": "en", "x": 1},
+        "not json",
+    ],
+)
+def test_a_bad_launch_request_is_400_and_calls_nobody(operator: Operator, body: Any) -> None:
+    status, answer = operator.call("POST", "/games/launch", body)
+
+    assert (status, answer["message"]) == (400, "bad request")
+    assert playhub_requests("/game-create-new") == []
+
+
+# Transfers -------------------------------------------------------------------------------
+
+
+def test_a_deposit_replayed_with_its_reference_lands_once(operator: Operator, backend: Backend) -> None:
+    first = operator.deposit("p-dep", "25.50", "wire-1")
+    again = operator.deposit("p-dep", "25.50", "wire-1")
+
+    assert first[0] == again[0] == 200
+    assert (first[1]["replayed"], again[1]["replayed"]) == (False, True)
+    assert again[1]["tx_id"] == first[1]["tx_id"]
+    assert backend.view.wallet(WalletKey("p-dep", "EUR")).balance == Decimal("25.50")
+
+
+def test_a_reference_reused_for_another_amount_is_409(operator: Operator) -> None:
+    operator.deposit("p-ref", "10.00", "wire-2")
+    status, answer = operator.deposit("p-ref", "11.00", "wire-2")
+
+    assert (status, answer["message"]) == (409, "conflict")
+
+
+def test_withdrawals_keep_the_balance_at_or_above_zero(operator: Operator, backend: Backend) -> None:
+    operator.deposit("p-wd", "10.00", "in-1")
+    path = "/players/p-wd/wallets/EUR/withdrawals"
+
+    too_much = operator.call("POST", path, {"amount": "10.01", "reference": "out-1"})
+    exact = operator.call("POST", path, {"amount": "10.00", "reference": "out-2"})
+    replay = operator.call("POST", path, {"amount": "10.00", "reference": "out-2"})
+
+    assert (too_much[0], too_much[1]["message"]) == (400, "insufficient funds")
+    assert (exact[0], exact[1]["balance"], replay[1]["tx_id"]) == (200, "0.00", exact[1]["tx_id"])
+    assert backend.view.wallet(WalletKey("p-wd", "EUR")).balance == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"amount": "0", "reference": "r"},
+        {"amount": "-5", "reference": "r"},
+        {"amount": "1.001", "reference": "r"},
+        {"amount": 5, "reference": "r"},
+        {"amount": "5.00"},
+        {"amount": "5.00", "reference": "has space"},
+    ],
+)
+def test_bad_transfers_are_400(operator: Operator, body: dict[str, Any]) -> None:
+    status, answer = operator.call("POST", "/players/p-bad/wallets/EUR/deposits", body)
+    assert (status, answer["message"]) == (400, "bad request")
+
+
+def test_wallets_lists_every_currency_of_a_player(operator: Operator) -> None:
+    operator.deposit("p-multi", "5.00", "a")
+    operator.deposit("p-multi", "0.5", "b", currency="BTC")
+
+    status, answer = operator.call("GET", "/players/p-multi/wallets")
+
+    assert status == 200
+    assert sorted((w["currency"], w["balance"]) for w in answer["wallets"]) == [("BTC", "0.50000000"), ("EUR", "5.00")]
+
+
+# History ---------------------------------------------------------------------------------
+
+
+def test_history_pages_newest_first_without_gaps(operator: Operator) -> None:
+    for n in range(1, 24):
+        operator.deposit("p-hist", f"{n}.00", f"dep-{n}")
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        query = {"limit": "10", **({"cursor": cursor} if cursor else {})}
+        status, page = operator.call("GET", "/players/p-hist/wallets/EUR/transactions", query=query)
+        assert status == 200
+        seen += [entry["seq"] for entry in page["transactions"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+
+    assert pages == 3
+    assert seen == list(range(23, 0, -1))
+    status, first = operator.call("GET", "/players/p-hist/wallets/EUR/transactions", query={"limit": "1"})
+    assert first["transactions"][0]["balance_after"] == str(sum(range(1, 24))) + ".00"
+
+
+def test_a_cursor_only_works_for_its_own_wallet(operator: Operator) -> None:
+    for n in range(3):
+        operator.deposit("p-cur", "1.00", f"c-{n}")
+    _, page = operator.call("GET", "/players/p-cur/wallets/EUR/transactions", query={"limit": "1"})
+
+    other = operator.call("GET", "/players/p-other/wallets/EUR/transactions", query={"cursor": page["next_cursor"]})
+    garbage = operator.call("GET", "/players/p-cur/wallets/EUR/transactions", query={"cursor": "bm90LWEtY3Vyc29y"})
+    bad_limit = operator.call("GET", "/players/p-cur/wallets/EUR/transactions", query={"limit": "1000"})
+
+    assert [other[0], garbage[0], bad_limit[0]] == [400, 400, 400]
+
+
+# Blocking --------------------------------------------------------------------------------
+
+
+def test_a_blocked_player_cannot_bet_or_launch_but_wins_and_refunds_land(operator: Operator) -> None:
+    _, launched = operator.launch("p-block")
+    operator.deposit("p-block", "20.00", "fund")
+    session_id = launched["session_id"]
+    bet = Playhub().bet(session_id, "5.00")
+
+    status, blocked = operator.call("PUT", "/players/p-block/block", {"blocked": True})
+
+    assert (status, blocked["wallets"]) == (200, ["EUR"])
+    refused = Playhub().bet(session_id, "1.00")
+    assert (refused.status, refused.body["message"]) == (400, "unauthorized")
+    assert Playhub().win(session_id, "7.00", round_id=bet.payload["round_id"]).body["balance"] == "22.00"
+    assert Playhub().refund(session_id, bet.payload["tx_id"]).body["balance"] == "27.00"
+    assert operator.launch("p-block")[0] == 403
+
+    operator.call("PUT", "/players/p-block/block", {"blocked": False})
+    assert Playhub().bet(session_id, "1.00").status == 200
+
+
+# Catalogue and campaigns -----------------------------------------------------------------
+
+
+def test_games_and_currencies_come_from_playhub(operator: Operator) -> None:
+    responses.get(
+        f"{CORE}/games",
+        json=[{"id": "ph_limbo_97", "title": "Limbo", "locales": "en", "thumbnail": "https://t", "free_spins": True}],
+    )
+    responses.get(
+        f"{CORE}/currencies",
+        json=[
+            {"code": "EUR", "name": "Euro", "symbol": "€", "decimal_places": 2, "is_crypto": False, "is_virtual": False}
+        ],
+    )
+
+    assert operator.call("GET", "/games")[1][0]["id"] == "ph_limbo_97"
+    assert operator.call("GET", "/currencies")[1][0]["decimal_places"] == 2
+
+
+CAMPAIGN = {
+    "external_id": "spring-1",
+    "game_id": "ph_limbo_97",
+    "currency": "EUR",
+    "quantity": 10,
+    "bet_line": 1,
+    "valid_from": "2099-01-01T00:00:00Z",
+    "user_ids": ["p-frc"],
+}
+FRC_ID = "7d6c5b4a-3f2e-4d1c-9b8a-7f6e5d4c3b2a"
+
+
+def test_a_campaign_is_created_traced_extended_and_cancelled(operator: Operator) -> None:
+    responses.post(f"{CORE}/free-rounds", json={"id": FRC_ID, "external_id": "spring-1"})
+    responses.put(f"{CORE}/free-rounds", json={"id": FRC_ID, "external_id": "spring-1"})
+    responses.post(f"{CORE}/free-rounds/cancel", json={"id": FRC_ID, "external_id": "spring-1"})
+
+    created = operator.call("POST", "/campaigns", CAMPAIGN)
+    repeated = operator.call("POST", "/campaigns", CAMPAIGN)
+    traced = operator.call("GET", f"/campaigns/by-frc/{FRC_ID}")
+    extended = operator.call("PUT", "/campaigns/spring-1", {"valid_until": "2099-02-01T00:00:00Z"})
+    cancelled = operator.call("POST", "/campaigns/spring-1/cancel")
+
+    assert (created[0], created[1]["playhub_id"], created[1]["status"]) == (201, FRC_ID, "active")
+    assert repeated[1] == created[1]
+    assert len(playhub_requests("/free-rounds")) == 1  # the repeat did not create twice
+    assert traced[1]["external_id"] == "spring-1"
+    assert extended[1]["valid_until"] == "2099-02-01T00:00:00Z"
+    assert playhub_requests("/free-rounds/cancel")[-1] == {"cid": CID, "id": FRC_ID}
+    assert cancelled[1]["status"] == "cancelled"
+    assert operator.call("GET", "/campaigns/spring-1")[1]["status"] == "cancelled"
+
+
+def test_a_campaign_id_reused_for_another_campaign_is_409(operator: Operator) -> None:
+    responses.post(f"{CORE}/free-rounds", json={"id": FRC_ID, "external_id": "spring-1"})
+    operator.call("POST", "/campaigns", CAMPAIGN)
+
+    status, answer = operator.call("POST", "/campaigns", {**CAMPAIGN, "quantity": 50})
+
+    assert (status, answer["message"]) == (409, "conflict")
+
+
+def test_a_campaign_playhub_has_but_we_never_recorded_is_adopted(operator: Operator) -> None:
+    responses.post(f"{CORE}/free-rounds", status=409, json={"message": "already exists", "details": ""})
+    responses.get(
+        f"{CORE}/free-rounds",
+        json={
+            "id": FRC_ID,
+            "external_id": "spring-1",
+            "cid": CID,
+            "game_id": "ph_limbo_97",
+            "currency": "EUR",
+            "quantity": 10,
+            "bet_line": 1,
+            "valid_from": "2099-01-01T00:00:00Z",
+        },
+    )
+
+    status, adopted = operator.call("POST", "/campaigns", CAMPAIGN)
+
+    assert (status, adopted["playhub_id"]) == (201, FRC_ID)
+    assert operator.call("GET", f"/campaigns/by-frc/{FRC_ID}")[0] == 200
+
+
+def test_a_campaign_starting_in_the_past_is_400_and_unknown_ones_404(operator: Operator) -> None:
+    assert operator.call("POST", "/campaigns", {**CAMPAIGN, "valid_from": "2020-01-01T00:00:00Z"})[0] == 400
+    assert operator.call("GET", "/campaigns/nope")[0] == 404
+    assert operator.call("GET", "/no/such/route")[0] == 404
