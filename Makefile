@@ -34,7 +34,7 @@ test: install
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/playhub/playhub_wallet devtools tests
+	$(VENV)/bin/mypy layers/playhub/playhub_wallet devtools playhub_ops tests
 	@for app in functions/*/app.py; do $(VENV)/bin/mypy "$$app" || exit 1; done
 
 format: $(VENV)/.installed

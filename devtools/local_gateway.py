@@ -13,6 +13,7 @@ import base64
 import importlib.util
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -24,15 +25,18 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import boto3
 
 from devtools import dynamodb_local
 from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, signed_body
+from devtools.core_api_stub import LOCAL_API_KEY, CoreApiStub
 from devtools.template import ROOT, ledger_table_definition, load_template
 from playhub_wallet.secret_keys import parse_key_list
 
 LOCAL_TABLE = "playhub-wallet-local"
+LOCAL_CID = "00000000-0000-4000-8000-000000000001"
 DATA_DIR = ROOT / ".cache" / "local-data"
 STAGE = "local"
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -41,10 +45,19 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 @dataclass(frozen=True)
 class Route:
     method: str
-    path: str
+    path: str  # as in the template: /players/{player_id}/wallets
     function: str
     handler: Handler
     environment: dict[str, str]
+    iam: bool  # guarded by IAM on AWS; not enforced locally
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path) + "$")
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        found = self.pattern.match(path) if method == self.method else None
+        return {name: unquote(value) for name, value in found.groupdict().items()} if found else None
 
 
 def template_routes(local_values: dict[str, str]) -> list[Route]:
@@ -64,11 +77,9 @@ def template_routes(local_values: dict[str, str]) -> list[Route]:
         handler = getattr(module, function_name)
         for event in props.get("Events", {}).values():
             if event["Type"] == "Api":
-                routes.append(
-                    Route(
-                        event["Properties"]["Method"].upper(), event["Properties"]["Path"], name, handler, environment
-                    )
-                )
+                api = event["Properties"]
+                iam = api.get("Auth", {}).get("Authorizer") == "AWS_IAM"
+                routes.append(Route(api["Method"].upper(), api["Path"], name, handler, environment, iam))
     return routes
 
 
@@ -102,9 +113,16 @@ class LocalContext:
         return int((self._deadline - time.monotonic()) * 1000)
 
 
-def make_request_handler(routes: list[Route], log: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
-    table = {(route.method, route.path): route for route in routes}
+def find_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The template's route for this request; literal paths win over ones with parameters."""
+    for route in sorted(routes, key=lambda r: r.path.count("{")):
+        parameters = route.match(method, path)
+        if parameters is not None:
+            return route, parameters
+    return None
 
+
+def make_request_handler(routes: list[Route], log: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
     class Gateway(BaseHTTPRequestHandler):
         server_version = "playhub-local-gateway"
 
@@ -114,28 +132,40 @@ def make_request_handler(routes: list[Route], log: Callable[[str], None]) -> typ
         def do_GET(self) -> None:
             self._serve()
 
+        def do_PUT(self) -> None:
+            self._serve()
+
         def _serve(self) -> None:
             started = time.monotonic()
-            path = self.path.split("?", 1)[0]
-            route = table.get((self.command, path))
+            url = urlsplit(self.path)
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if route is None:
-                status, body, tx_id = 404 if path not in {p for _, p in table} else 405, b'{"message":"Not Found"}', ""
-                self._reply(status, {"Content-Type": "application/json"}, body)
+            found = find_route(routes, self.command, url.path)
+            tx_id = ""
+            if found is None:
+                known_path = any(route.pattern.match(url.path) for route in routes)
+                status = 405 if known_path else 404
+                self._reply(status, {"Content-Type": "application/json"}, b'{"message":"Not Found"}')
             else:
-                status, headers, body = self._invoke(route, path, raw)
+                route, parameters = found
+                status, headers, body = self._invoke(route, url.path, parameters, dict(parse_qsl(url.query)), raw)
                 tx_id = _tx_id(raw)
                 self._reply(status, headers, body)
             duration_ms = (time.monotonic() - started) * 1000
-            log(f"{self.command} {path} {status} {duration_ms:.1f}ms{' tx_id=' + tx_id if tx_id else ''}")
+            log(f"{self.command} {url.path} {status} {duration_ms:.1f}ms{' tx_id=' + tx_id if tx_id else ''}")
 
-        def _invoke(self, route: Route, path: str, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+        def _invoke(
+            self, route: Route, path: str, parameters: dict[str, str], query: dict[str, str], raw: bytes
+        ) -> tuple[int, dict[str, str], bytes]:
             try:
                 text, encoded = raw.decode("utf-8"), False
             except UnicodeDecodeError:  # API Gateway hands such a body over base64-encoded
                 text, encoded = base64.b64encode(raw).decode(), True
             event = api_gateway_event(path, text, dict(self.headers.items()), stage=STAGE)
+            event["resource"] = event["requestContext"]["resourcePath"] = route.path
             event["httpMethod"] = event["requestContext"]["httpMethod"] = self.command
+            event["pathParameters"] = parameters or None
+            event["queryStringParameters"] = query or None
+            event["multiValueQueryStringParameters"] = {name: [value] for name, value in query.items()} or None
             event["isBase64Encoded"] = encoded
             event["requestContext"]["identity"]["sourceIp"] = self.client_address[0]
             with _environment(route.environment):
@@ -256,9 +286,17 @@ def main(argv: list[str] | None = None) -> None:
         ("POWERTOOLS_TRACE_DISABLED", "true"),
     ):
         os.environ.setdefault(name, default)
-    with local_storage(args.fresh, args.in_memory, log) as endpoint:
+    api_keys = os.environ.get("API_KEYS", LOCAL_API_KEY)
+    with local_storage(args.fresh, args.in_memory, log) as endpoint, core_api(api_keys, log) as core_url:
         ensure_table(endpoint, LOCAL_TABLE)
-        local_values = {"TABLE_NAME": LOCAL_TABLE, "CALLBACK_KEYS": callback_keys, "DYNAMODB_ENDPOINT": endpoint}
+        local_values = {
+            "TABLE_NAME": LOCAL_TABLE,
+            "CALLBACK_KEYS": callback_keys,
+            "DYNAMODB_ENDPOINT": endpoint,
+            "PLAYHUB_CORE_URL": core_url,
+            "PLAYHUB_CID": os.environ.get("PLAYHUB_CID", LOCAL_CID),
+            "API_KEYS": api_keys,
+        }
         os.environ.update(local_values)
         routes = template_routes(local_values)
         server = HTTPServer(("127.0.0.1", args.port), make_request_handler(routes, log))
@@ -267,7 +305,8 @@ def main(argv: list[str] | None = None) -> None:
         body, signature = signed_body({"action": "balance", "session_id": session_id}, parse_key_list(callback_keys)[0])
         log(f"callback key (give Playhub the same): {callback_keys}")
         for route in routes:
-            log(f"  {route.method:4} {base}{route.path}  ->  {route.function}")
+            guard = "  (IAM on AWS; not enforced locally)" if route.iam else ""
+            log(f"  {route.method:4} {base}{route.path}  ->  {route.function}{guard}")
         log(f"demo session with 100.00 EUR: {session_id}")
         log(f"try: curl -s {base}/balance -H 'X-REQUEST-SIGN: {signature}' -d '{body}'")
         log(f"ready on {base} (Ctrl-C stops)")
@@ -277,6 +316,25 @@ def main(argv: list[str] | None = None) -> None:
             log("stopping")
         finally:
             server.server_close()
+
+
+@contextmanager
+def core_api(api_keys: str, log: Callable[[str], None]) -> Iterator[str]:
+    """PLAYHUB_CORE_URL if set (e.g. Playhub's staging), else the local stub on port 3001 (or any free one)."""
+    if os.environ.get("PLAYHUB_CORE_URL"):
+        log(f"Core API: {os.environ['PLAYHUB_CORE_URL']} (PLAYHUB_CORE_URL)")
+        yield os.environ["PLAYHUB_CORE_URL"]
+        return
+    try:
+        stub = CoreApiStub(parse_key_list(api_keys)[0], port=3001)
+    except OSError:
+        stub = CoreApiStub(parse_key_list(api_keys)[0], port=0)
+    stub.start()
+    log(f"Core API: local stub on {stub.url} (API key {api_keys})")
+    try:
+        yield stub.url
+    finally:
+        stub.stop()
 
 
 if __name__ == "__main__":

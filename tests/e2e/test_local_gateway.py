@@ -106,3 +106,95 @@ def test_errors_come_back_as_api_gateway_would_send_them(gateway: Gateway) -> No
     assert gateway.post("/bet", b"\xff\xfe not utf-8")[0] == 401
     assert gateway.post("/bet", b"{}", {"X-REQUEST-SIGN": "0" * 64})[0] == 401
     assert gateway.post("/nowhere", b"{}")[0] == 404
+
+
+def cli(gateway: Gateway, *args: str) -> tuple[int, str]:
+    """playhub-ops as a user runs it, against the local gateway."""
+    done = subprocess.run(  # noqa: PLW1510 - the exit code is what the test reads
+        [sys.executable, "-m", "playhub_ops", "--url", gateway.base_url, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_the_operator_cli_launches_funds_and_reads_history(gateway: Gateway) -> None:
+    code, launched = cli(gateway, "--json", "launch", "carol", "ph_limbo_97", "EUR", "--locale", "en-GB")
+    assert code == 0, launched
+    session_id = json.loads(launched)["session_id"]
+
+    assert cli(gateway, "deposit", "carol", "EUR", "30.00", "--reference", "wire-9")[1].startswith("balance 30.00")
+    assert "already done" in cli(gateway, "deposit", "carol", "EUR", "30.00", "--reference", "wire-9")[1]
+    status, _ = gateway.signed(
+        "/bet",
+        {
+            "action": "bet",
+            "type": "bet",
+            "session_id": session_id,
+            "amount": "4.00",
+            "tx_id": "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d",
+            "round_id": "7b6c5d4e-3f2a-4b1c-8d9e-0f1a2b3c4d5e",
+        },
+    )
+    assert status == 200
+
+    code, balance = cli(gateway, "balance", "carol")
+    assert (code, balance.split()) == (0, ["EUR", "26.00"])
+    history = json.loads(cli(gateway, "--json", "history", "carol", "EUR")[1])
+    assert [entry["action"] for entry in history["transactions"]] == ["bet", "deposit"]
+
+
+def test_the_operator_cli_blocks_lists_and_runs_campaigns(gateway: Gateway) -> None:
+    code, launched = cli(gateway, "--json", "launch", "dave", "ph_limbo_97", "EUR")
+    session_id = json.loads(launched)["session_id"]
+    assert cli(gateway, "block", "dave")[1].startswith("dave blocked")
+    blocked_bet = gateway.signed(
+        "/bet",
+        {
+            "action": "bet",
+            "type": "bet",
+            "session_id": session_id,
+            "amount": "0",
+            "tx_id": "8c7d6e5f-4a3b-4c2d-9e1f-0a1b2c3d4e5f",
+            "round_id": "9d8e7f6a-5b4c-4d3e-8f2a-1b2c3d4e5f6a",
+        },
+    )
+    assert blocked_bet[1]["message"] == "unauthorized"
+    assert cli(gateway, "launch", "dave", "ph_limbo_97", "EUR")[0] == 1  # refused: 403
+
+    assert "ph_limbo_97" in cli(gateway, "games")[1]
+    assert "BTC    8 places" in cli(gateway, "currencies")[1]
+    code, created = cli(
+        gateway,
+        "--json",
+        "campaign",
+        "create",
+        "summer-1",
+        "ph_limbo_97",
+        "EUR",
+        "--quantity",
+        "5",
+        "--valid-from",
+        "2099-06-01T00:00:00Z",
+        "--player",
+        "dave",
+    )
+    assert code == 0, created
+    frc_id = json.loads(created)["playhub_id"]
+    assert "summer-1" in cli(gateway, "campaign", "show", "--frc-id", frc_id)[1]
+    assert "cancelled" in cli(gateway, "campaign", "cancel", "summer-1")[1]
+    code, refused = cli(
+        gateway,
+        "campaign",
+        "create",
+        "summer-1",
+        "ph_limbo_97",
+        "EUR",
+        "--quantity",
+        "9",
+        "--valid-from",
+        "2099-06-01T00:00:00Z",
+    )
+    assert (code, "409" in refused) == (1, True)

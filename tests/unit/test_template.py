@@ -75,3 +75,32 @@ def test_no_secret_is_a_plain_environment_value() -> None:
 def test_the_outputs_give_playhub_the_four_callback_urls() -> None:
     for name, path in [("BalanceUrl", "/balance"), ("BetUrl", "/bet"), ("WinUrl", "/win"), ("RefundUrl", "/refund")]:
         assert TEMPLATE["Outputs"][name]["Value"]["Fn::Sub"].endswith("/${StageName}" + path)
+
+
+OPERATOR_FUNCTIONS = ("LaunchFunction", "OperatorFunction")
+
+
+@pytest.mark.parametrize("function", OPERATOR_FUNCTIONS)
+def test_every_operator_route_requires_iam(function: str) -> None:
+    events = RESOURCES[function]["Properties"]["Events"].values()
+    assert events
+    assert all(event["Properties"]["Auth"] == {"Authorizer": "AWS_IAM"} for event in events)
+
+
+@pytest.mark.parametrize("function", CALLBACKS)
+def test_playhubs_callbacks_are_not_behind_iam(function: str) -> None:
+    (event,) = RESOURCES[function]["Properties"]["Events"].values()
+    assert "Auth" not in event["Properties"]
+
+
+def test_the_ip_allow_list_covers_only_the_callbacks() -> None:
+    _, policy, _ = RESOURCES["CallbackApi"]["Properties"]["Policy"]["Fn::If"]
+    assert policy["Statement"][1]["Resource"] == [f"execute-api:/*/POST{path}" for path in CALLBACKS.values()]
+
+
+@pytest.mark.parametrize("function", OPERATOR_FUNCTIONS)
+def test_operator_functions_read_the_api_key_not_the_callback_key(function: str) -> None:
+    policies = RESOURCES[function]["Properties"]["Policies"]
+    conditions = [policy["Fn::If"][0] for policy in policies if "Fn::If" in policy]
+    assert conditions == ["UseApiKeyParameter"]
+    assert RESOURCES[function]["Properties"]["Environment"]["Variables"]["API_KEYS"] == ""

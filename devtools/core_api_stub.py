@@ -1,0 +1,170 @@
+"""A stand-in for Playhub's Core API on 127.0.0.1, for local runs and tests.
+
+It checks our X-REQUEST-SIGN exactly as Playhub does and answers launch, games, currencies and
+free-rounds calls with plausible data. `python -m devtools.core_api_stub --port 3001`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import uuid
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
+
+LOCAL_API_KEY = "local-api-key"
+BASE_PATH = "/api/v1"
+GAMES = [
+    {
+        "id": "ph_limbo_97",
+        "title": "Limbo",
+        "locales": "en,de,es",
+        "thumbnail": "https://example.invalid/limbo.png",
+        "free_spins": True,
+    },
+    {
+        "id": "ph_moneyrocket_97",
+        "title": "Money Rocket",
+        "locales": "en",
+        "thumbnail": "https://example.invalid/rocket.png",
+        "free_spins": False,
+    },
+    {
+        "id": "crash",
+        "title": "Crash",
+        "locales": "en",
+        "thumbnail": "https://example.invalid/crash.png",
+        "free_spins": False,
+    },
+]
+CURRENCIES = [
+    {"code": "EUR", "name": "Euro", "symbol": "€", "decimal_places": 2, "is_crypto": False, "is_virtual": False},
+    {"code": "USD", "name": "US Dollar", "symbol": "$", "decimal_places": 2, "is_crypto": False, "is_virtual": False},
+    {"code": "JPY", "name": "Yen", "symbol": "¥", "decimal_places": 0, "is_crypto": False, "is_virtual": False},
+    {"code": "BTC", "name": "Bitcoin", "symbol": "₿", "decimal_places": 8, "is_crypto": True, "is_virtual": False},
+]
+
+
+class CoreApiStub:
+    def __init__(self, api_key: str = LOCAL_API_KEY, port: int = 0) -> None:
+        self.api_key = api_key
+        self.campaigns: dict[str, dict[str, Any]] = {}  # by Playhub id
+        self.launches: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}{BASE_PATH}"
+
+    def start(self) -> CoreApiStub:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def answer(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        with self._lock:
+            if (method, path) == ("POST", "/game-create-new"):
+                missing = [name for name in ("cid", "gameid", "currency", "locale") if not body.get(name)]
+                if missing:
+                    return 400, {"message": "bad request", "details": f"missing {', '.join(missing)}"}
+                game_session_id = str(uuid.uuid4())
+                self.launches.append(body)
+                return 200, {"game_url": f"{self.url}/play/{game_session_id}", "game_session_id": game_session_id}
+            if (method, path) == ("GET", "/games"):
+                return 200, GAMES
+            if (method, path) == ("GET", "/currencies"):
+                return 200, CURRENCIES
+            if path.startswith("/free-rounds"):
+                return self._free_rounds(method, path, query, body)
+            return 404, {"message": "not found", "details": f"{method} {path}"}
+
+    def _free_rounds(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        if (method, path) == ("POST", "/free-rounds"):
+            if any(c["external_id"] == body.get("external_id") for c in self.campaigns.values()):
+                return 409, {"message": "free rounds campaign already exists", "details": body.get("external_id")}
+            if datetime.fromisoformat(body["valid_from"].replace("Z", "+00:00")) <= datetime.now(UTC):
+                return 400, {"message": "valid_from must be in the future", "details": body["valid_from"]}
+            campaign = {**body, "id": str(uuid.uuid4())}
+            self.campaigns[campaign["id"]] = campaign
+            return 200, {"id": campaign["id"], "external_id": campaign["external_id"]}
+        found = self._find(query if method == "GET" else body)
+        if found is None:
+            return 404, {"message": "free rounds campaign not found", "details": ""}
+        if method == "PUT":
+            found.update({name: body[name] for name in ("valid_until", "user_ids") if name in body})
+        elif path == "/free-rounds/cancel":
+            found["deleted_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if method == "GET":
+            return 200, found
+        return 200, {"id": found["id"], "external_id": found["external_id"]}
+
+    def _find(self, ids: dict[str, Any]) -> dict[str, Any] | None:
+        if ids.get("id"):
+            return self.campaigns.get(ids["id"])
+        external_id = ids.get("external_id") or ids.get("ext_id")
+        return next((c for c in self.campaigns.values() if c["external_id"] == external_id), None)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._serve()
+
+            def do_POST(self) -> None:
+                self._serve()
+
+            def do_PUT(self) -> None:
+                self._serve()
+
+            def _serve(self) -> None:
+                url = urlsplit(self.path)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                query = dict(parse_qsl(url.query))
+                path = url.path.removeprefix(BASE_PATH)
+                signed = canonical_json(query) if self.command == "GET" else raw
+                status, answer = 401, {"message": "wrong signature", "details": "X-REQUEST-SIGN"}
+                if self.headers.get(SIGNATURE_HEADER) == sign(stub.api_key, signed):
+                    try:
+                        body = json.loads(raw) if raw else {}
+                    except ValueError:
+                        status, answer = 400, {"message": "bad request", "details": "body is not JSON"}
+                    else:
+                        status, answer = stub.answer(self.command, path, query, body)
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=3001)
+    parser.add_argument("--api-key", default=LOCAL_API_KEY)
+    args = parser.parse_args()
+    stub = CoreApiStub(args.api_key, args.port)
+    print(f"Playhub Core API stub on {stub.url} (API key {args.api_key})", flush=True)
+    try:
+        stub.server.serve_forever()
+    except KeyboardInterrupt:
+        stub.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""playhub-ops: the operator's command line for a deployed stack or the local one (`make run`)."""

@@ -1,0 +1,181 @@
+"""python -m playhub_ops [--url URL] [--json] COMMAND ...
+
+Against the local stack by default (`make run`), or a deployed one (--url of the stack's
+OperatorApiUrl output; requests are then signed with your AWS credentials).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from playhub_ops.client import DEFAULT_URL, OperatorApiError, OperatorClient
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="playhub-ops", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--url", default=os.environ.get("PLAYHUB_OPERATOR_URL", DEFAULT_URL))
+    parser.add_argument("--json", action="store_true", help="print the API's JSON, for scripts")
+    parser.add_argument(
+        "--iam",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="sign with SigV4 (default: when the URL is an execute-api URL)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    launch = commands.add_parser("launch", help="start a game for a player")
+    launch.add_argument("player_id")
+    launch.add_argument("game_id")
+    launch.add_argument("currency")
+    launch.add_argument("--locale", default="en_us")
+    launch.add_argument("--demo", action="store_true", help="Playhub's money, no callbacks")
+    launch.add_argument("--return-url")
+    launch.add_argument("--nickname")
+
+    for name, what in (("deposit", "put money into a wallet"), ("withdraw", "take money out of a wallet")):
+        transfer = commands.add_parser(name, help=what)
+        transfer.add_argument("player_id")
+        transfer.add_argument("currency")
+        transfer.add_argument("amount", help='a decimal string, e.g. "10.50"')
+        transfer.add_argument("--reference", help="your idempotency key (default: a new one, printed)")
+
+    commands.add_parser("balance", help="a player's balance in every currency").add_argument("player_id")
+
+    history = commands.add_parser("history", help="a wallet's transactions, newest first")
+    history.add_argument("player_id")
+    history.add_argument("currency")
+    history.add_argument("--limit", type=int, default=20)
+    history.add_argument("--cursor")
+
+    commands.add_parser("block", help="refuse a player's bets").add_argument("player_id")
+    commands.add_parser("unblock", help="allow a player's bets again").add_argument("player_id")
+    commands.add_parser("games", help="Playhub's game catalogue")
+    commands.add_parser("currencies", help="Playhub's currencies")
+
+    campaign = commands.add_parser("campaign", help="free-rounds campaigns").add_subparsers(
+        dest="action", required=True
+    )
+    create = campaign.add_parser("create")
+    create.add_argument("external_id")
+    create.add_argument("game_id")
+    create.add_argument("currency")
+    create.add_argument("--quantity", type=int, required=True)
+    create.add_argument("--bet-line", type=int, default=1)
+    create.add_argument("--valid-from", required=True, help="ISO 8601, in the future")
+    create.add_argument("--valid-until")
+    create.add_argument("--player", action="append", dest="user_ids", help="limit to these players (repeatable)")
+    show = campaign.add_parser("show")
+    show.add_argument("external_id", nargs="?")
+    show.add_argument("--frc-id", help="find the campaign of a callback's frc_id")
+    extend = campaign.add_parser("extend")
+    extend.add_argument("external_id")
+    extend.add_argument("--valid-until", required=True)
+    campaign.add_parser("cancel").add_argument("external_id")
+    return parser
+
+
+def run(args: argparse.Namespace, client: OperatorClient) -> Any:
+    if args.command == "launch":
+        return client.launch(
+            player_id=args.player_id,
+            game_id=args.game_id,
+            currency=args.currency,
+            locale=args.locale,
+            demo=args.demo,
+            **{k: v for k, v in (("return_url", args.return_url), ("nickname", args.nickname)) if v},
+        )
+    if args.command in ("deposit", "withdraw"):
+        reference = args.reference or f"cli-{uuid.uuid4()}"
+        answer = client.transfer(
+            "deposits" if args.command == "deposit" else "withdrawals",
+            args.player_id,
+            args.currency,
+            args.amount,
+            reference,
+        )
+        return {**answer, "reference": reference}
+    if args.command == "balance":
+        return client.wallets(args.player_id)
+    if args.command == "history":
+        return client.history(args.player_id, args.currency, args.limit, args.cursor)
+    if args.command in ("block", "unblock"):
+        return client.block(args.player_id, blocked=args.command == "block")
+    if args.command in ("games", "currencies"):
+        return client.call("GET", f"/{args.command}")
+    return run_campaign(args, client)
+
+
+def run_campaign(args: argparse.Namespace, client: OperatorClient) -> Any:
+    if args.action == "create":
+        body = {
+            "external_id": args.external_id,
+            "game_id": args.game_id,
+            "currency": args.currency,
+            "quantity": args.quantity,
+            "bet_line": args.bet_line,
+            "valid_from": args.valid_from,
+        }
+        body.update({k: v for k, v in (("valid_until", args.valid_until), ("user_ids", args.user_ids)) if v})
+        return client.call("POST", "/campaigns", body)
+    if args.action == "show":
+        if args.frc_id:
+            return client.call("GET", f"/campaigns/by-frc/{args.frc_id}")
+        return client.call("GET", f"/campaigns/{args.external_id}")
+    if args.action == "extend":
+        return client.call("PUT", f"/campaigns/{args.external_id}", {"valid_until": args.valid_until})
+    return client.call("POST", f"/campaigns/{args.external_id}/cancel")
+
+
+def render(command: str, answer: Any) -> str:
+    """Human-friendly text for each command."""
+    if command == "launch":
+        session = answer["session_id"] or "(demo: no session)"
+        return f"session  {session}\ngame     {answer['game_url']}\nplayhub  {answer['game_session_id']}"
+    if command in ("deposit", "withdraw"):
+        again = " (already done: same reference)" if answer["replayed"] else ""
+        return f"balance {answer['balance']}  tx {answer['tx_id']}  reference {answer['reference']}{again}"
+    if command == "balance":
+        rows = [
+            f"{w['currency']:<6} {w['balance']:>20}{'  BLOCKED' if w['blocked'] else ''}" for w in answer["wallets"]
+        ]
+        return "\n".join(rows) or "no wallets"
+    if command == "history":
+        rows = [
+            f"{e['seq']:>6} {e['created_at']}  {e['action']:<10} {e['balance_change']:>14} → "
+            f"{e['balance_after']:>14}  {e['outcome']}"
+            for e in answer["transactions"]
+        ]
+        if answer["next_cursor"]:
+            rows.append(f"more: --cursor {answer['next_cursor']}")
+        return "\n".join(rows) or "no transactions"
+    if command in ("block", "unblock"):
+        state = "blocked" if answer["blocked"] else "unblocked"
+        return f"{answer['player_id']} {state} ({', '.join(answer['wallets']) or 'no wallets yet'})"
+    if command == "games":
+        return "\n".join(f"{g['id']:<24} {g['title']}{'  (free spins)' if g['free_spins'] else ''}" for g in answer)
+    if command == "currencies":
+        return "\n".join(f"{c['code']:<6} {c['decimal_places']} places  {c['name']}" for c in answer)
+    return "\n".join(f"{name:<12} {value}" for name, value in answer.items())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    client = OperatorClient(args.url, iam=args.iam)
+    try:
+        answer = run(args, client)
+    except OperatorApiError as error:
+        print(f"error: {error.status} {error.message}: {error.details}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: cannot reach {args.url}: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(answer, indent=2) if args.json else render(args.command, answer))
+    return 0
