@@ -9,7 +9,7 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run install test lint format build validate events dynamodb-local deploy clean
+.PHONY: run demo install test lint format build validate events dynamodb-local deploy clean
 
 install: $(VENV)/.installed dynamodb-local
 
@@ -27,6 +27,11 @@ dynamodb-local: $(VENV)/.installed
 # The stack on http://127.0.0.1:3000 (PORT to change), on DynamoDB Local; no AWS, no Docker.
 run: install
 	$(PY) -m devtools.local_gateway $(ARGS)
+
+# Playhub, simulated, against `make run` (another terminal) or URL=...; ARGS for more, e.g.
+# make demo ARGS="--rounds 2000 --concurrency 4"
+demo: install
+	$(PY) -m devtools.simulator --url $(or $(URL),http://127.0.0.1:$(or $(PORT),3000)) $(ARGS)
 
 test: install
 	$(PY) -m pytest -n 2

@@ -15,13 +15,14 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -123,8 +124,14 @@ def find_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict
 
 
 def make_request_handler(routes: list[Route], log: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
+    # Connections are served in parallel; invocations run one at a time, like one warm Lambda
+    # container (the handlers' environment and powertools' state are per process).
+    invocation = threading.Lock()
+
     class Gateway(BaseHTTPRequestHandler):
         server_version = "playhub-local-gateway"
+        protocol_version = "HTTP/1.1"  # keep-alive, as API Gateway offers
+        disable_nagle_algorithm = True  # headers and body in separate writes would stall on delayed ACKs
 
         def do_POST(self) -> None:
             self._serve()
@@ -168,7 +175,7 @@ def make_request_handler(routes: list[Route], log: Callable[[str], None]) -> typ
             event["multiValueQueryStringParameters"] = {name: [value] for name, value in query.items()} or None
             event["isBase64Encoded"] = encoded
             event["requestContext"]["identity"]["sourceIp"] = self.client_address[0]
-            with _environment(route.environment):
+            with invocation, _environment(route.environment):
                 response = route.handler(event, LocalContext(route.function))
             body = response.get("body") or ""
             payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
@@ -299,7 +306,7 @@ def main(argv: list[str] | None = None) -> None:
         }
         os.environ.update(local_values)
         routes = template_routes(local_values)
-        server = HTTPServer(("127.0.0.1", args.port), make_request_handler(routes, log))
+        server = ThreadingHTTPServer(("127.0.0.1", args.port), make_request_handler(routes, log))
         base = f"http://127.0.0.1:{server.server_port}"
         session_id = demo_session()
         body, signature = signed_body({"action": "balance", "session_id": session_id}, parse_key_list(callback_keys)[0])

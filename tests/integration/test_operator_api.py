@@ -6,7 +6,6 @@ Runs on moto and DynamoDB Local; Playhub's Core API is recorded with responses.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 import requests
 import responses
 from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
-from support.harness import FakeLambdaContext, Playhub, handler_module
+from support.harness import FakeLambdaContext, Playhub, handler_module, operator_event, operator_function
 
 from playhub_wallet import operator_api
 from playhub_wallet.runtime import build_operator_runtime
@@ -37,28 +36,8 @@ class Operator:
     """The casino backend calling our operator routes as API Gateway events."""
 
     def call(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> tuple[int, Any]:
-        function = "launch" if path == "/games/launch" else "operator"
-        event = {
-            "resource": path,
-            "path": path,
-            "httpMethod": method,
-            "headers": {"Content-Type": "application/json"},
-            "multiValueHeaders": {},
-            "queryStringParameters": query,
-            "multiValueQueryStringParameters": {name: [value] for name, value in (query or {}).items()} or None,
-            "pathParameters": None,
-            "stageVariables": None,
-            "requestContext": {
-                "httpMethod": method,
-                "path": path,
-                "stage": "live",
-                "requestId": str(uuid.uuid4()),
-                "identity": {},
-            },
-            "body": body if isinstance(body, str) or body is None else json.dumps(body),
-            "isBase64Encoded": False,
-        }
-        response = handler_module(function).lambda_handler(event, FakeLambdaContext())
+        event = operator_event(method, path, body, query)
+        response = handler_module(operator_function(path)).lambda_handler(event, FakeLambdaContext())
         return int(response["statusCode"]), json.loads(response["body"])
 
     def launch(self, player_id: str, **fields: Any) -> tuple[int, Any]:

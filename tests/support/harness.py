@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +137,34 @@ class Playhub:
 
     def signed_headers(self, signature: str) -> dict[str, str]:
         return {SIGNATURE_HEADER: signature}
+
+
+def operator_event(method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> dict[str, Any]:
+    """An API Gateway event for an operator route, as the casino backend's request arrives."""
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json"},
+        "multiValueHeaders": {},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {name: [value] for name, value in (query or {}).items()} or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "httpMethod": method,
+            "path": path,
+            "stage": "live",
+            "requestId": str(uuid.uuid4()),
+            "identity": {},
+        },
+        "body": body if isinstance(body, str) or body is None else json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def operator_function(path: str) -> str:
+    return "launch" if path == "/games/launch" else "operator"
 
 
 def round_payload(

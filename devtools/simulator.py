@@ -1,0 +1,402 @@
+"""Playhub, simulated: plays signed rounds against a stack and checks that every cent adds up.
+
+    python -m devtools.simulator                        # short run against make run, with a transcript
+    python -m devtools.simulator --rounds 2000 --concurrency 4
+    python -m devtools.simulator --url https://…/live --key "$KEY"   # a deployed stack (operator routes SigV4)
+
+It launches one session per worker for a single player through the operator API, funds the
+wallet, then plays rounds on that one wallet at once: bets, wins (zero wins too), free rounds
+and their payout, duplicate deliveries of every callback, bets whose answer never comes
+followed by refunds (what Playhub does on a 500 or a timeout), refunds that arrive before
+their bet, and bets larger than the balance. The money check compares the balance the wallet
+reports with the one the answers imply; any mismatch or broken rule exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+import requests
+
+from devtools.callbacks import SAMPLE_CALLBACK_KEY
+from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
+
+CENT = Decimal("0.01")
+GAME = "ph_limbo_97"
+
+
+class Transport(Protocol):
+    def call(self, method: str, path: str, body: Any, headers: dict[str, str], timeout: float) -> tuple[int, Any]:
+        """The status and JSON answer; raises TimeoutError when no answer came in time."""
+        ...
+
+
+class HttpTransport:
+    def __init__(self, base_url: str, operator_sign: Callable[..., dict[str, str]] | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._local = threading.local()
+        self._operator_sign = operator_sign
+
+    def call(self, method: str, path: str, body: Any, headers: dict[str, str], timeout: float) -> tuple[int, Any]:
+        session = getattr(self._local, "session", None) or requests.Session()
+        self._local.session = session
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        if self._operator_sign is not None and SIGNATURE_HEADER not in headers:
+            headers = self._operator_sign(method, self.base_url + path, data, headers)
+        try:
+            response = session.request(method, self.base_url + path, data=data, headers=headers, timeout=timeout)
+        except requests.Timeout as exc:
+            raise TimeoutError(str(exc)) from exc
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, {"message": response.text[:200]}
+
+
+@dataclass
+class Report:
+    """What a run saw: counts, latencies, rule checks, and the money check."""
+
+    callbacks: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    checks: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # passed, failed
+    failures: list[str] = field(default_factory=list)
+    expected_balance: Decimal = Decimal(0)
+    reported_balance: Decimal | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def check(self, rule: str, passed: bool, detail: str = "") -> bool:
+        with self.lock:
+            self.checks[rule][0 if passed else 1] += 1
+            if not passed and len(self.failures) < 20:
+                self.failures.append(f"{rule}: {detail}")
+        return passed
+
+    def add_money(self, amount: Decimal) -> None:
+        with self.lock:
+            self.expected_balance += amount
+
+    @property
+    def money_ok(self) -> bool:
+        return self.reported_balance == self.expected_balance
+
+    @property
+    def ok(self) -> bool:
+        return self.money_ok and all(failed == 0 for _, failed in self.checks.values())
+
+    def summary(self) -> str:
+        lines = [
+            f"callbacks sent: {sum(self.callbacks.values())} "
+            + " ".join(f"{name}={count}" for name, count in sorted(self.callbacks.items()))
+        ]
+        lines.append("latency ms        p50     p95     p99")
+        for name, values in sorted(self.latencies.items()):
+            lines.append(f"  {name:<10} {_pct(values, 50):>7.1f} {_pct(values, 95):>7.1f} {_pct(values, 99):>7.1f}")
+        lines.append("rules             passed  failed")
+        for rule, (passed, failed) in sorted(self.checks.items()):
+            lines.append(f"  {rule:<38} {passed:>6} {failed:>6}  {'ok' if not failed else 'FAILED'}")
+        verdict = "ok" if self.money_ok else "MISMATCH"
+        lines.append(
+            f"money check: wallet reports {self.reported_balance}, the answers imply {self.expected_balance}: {verdict}"
+        )
+        lines += [f"  failure: {failure}" for failure in self.failures]
+        return "\n".join(lines)
+
+
+def _pct(values: list[float], percent: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
+class Simulator:
+    def __init__(
+        self,
+        transport: Transport,
+        key: str,
+        *,
+        seed: int = 1,
+        transcript: bool = False,
+        out: Callable[[str], None] = print,
+        timeout: float = 5.0,
+    ) -> None:
+        self.transport = transport
+        self.key = key
+        self.seed = seed
+        self.transcript = transcript
+        self.out = out
+        self.timeout = timeout  # Playhub's
+        self.report = Report()
+
+    # Set-up through the operator API ----------------------------------------------------
+
+    def open_sessions(self, player_id: str, currency: str, count: int, funding: Decimal) -> list[str]:
+        sessions = []
+        for _ in range(count):
+            status, launched = self.transport.call(
+                "POST",
+                "/games/launch",
+                {"player_id": player_id, "game_id": GAME, "currency": currency, "locale": "en_us"},
+                {},
+                30,
+            )
+            if status != 200:
+                raise RuntimeError(f"launch failed: {status} {launched}")
+            sessions.append(launched["session_id"])
+        status, funded = self.transport.call(
+            "POST",
+            f"/players/{player_id}/wallets/{currency}/deposits",
+            {"amount": str(funding), "reference": f"sim-{uuid.uuid4()}"},
+            {},
+            30,
+        )
+        if status != 200:
+            raise RuntimeError(f"deposit failed: {status} {funded}")
+        self.report.expected_balance = Decimal(funded["balance"])
+        return sessions
+
+    # Callbacks, signed as Playhub signs them ----------------------------------------------
+
+    def send(self, payload: dict[str, str], *, timeout: float | None = None) -> tuple[int, Any]:
+        body = canonical_json(payload)
+        headers = {SIGNATURE_HEADER: sign(self.key, body), "Content-Type": "application/json"}
+        action = payload["action"]
+        started = time.perf_counter()
+        status, answer = self.transport.call("POST", f"/{action}", body, headers, timeout or self.timeout)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        with self.report.lock:
+            self.report.callbacks[action] += 1
+            if timeout is None:
+                self.report.latencies[action].append(elapsed_ms)
+        if self.transcript:
+            amount = f" {payload['amount']}" if "amount" in payload else ""
+            self.out(f"  {action}{amount} -> {status} {answer.get('balance', answer.get('message', ''))}")
+        return status, answer
+
+    def send_until_ok(self, payload: dict[str, str], rule: str, attempts: int = 20) -> tuple[int, Any]:
+        """Wins and refunds are retried by Playhub until they get a 200."""
+        for _ in range(attempts):
+            try:
+                status, answer = self.send(payload)
+            except TimeoutError:
+                continue
+            if status == 200:
+                return status, answer
+            time.sleep(0.05)
+        self.report.check(rule, False, f"no 200 after {attempts} tries: {payload['action']} {payload['tx_id']}")
+        return status, answer
+
+    def duplicate(self, payload: dict[str, str], first: Any) -> None:
+        status, again = self.send(payload)
+        self.report.check(
+            "duplicate answered with the same tx_id",
+            status == 200 and again["tx_id"] == first["tx_id"],
+            f"{payload['action']} {payload['tx_id']}: {status} {again}",
+        )
+
+    # Rounds -----------------------------------------------------------------------------
+
+    def play(self, session_id: str, rng: random.Random) -> None:
+        scenario = rng.choices(
+            ["round", "free", "lost_bet", "refund_first", "too_big", "balance"], weights=[55, 10, 10, 10, 5, 10]
+        )[0]
+        if self.transcript:
+            self.out(f"{scenario}:")
+        getattr(self, f"_{scenario}")(session_id, rng)
+
+    def _round(self, session_id: str, rng: random.Random) -> None:
+        stake = Decimal(rng.randint(10, 2000)) * CENT
+        bet = _payload("bet", session_id, stake)
+        try:
+            status, answer = self.send(bet)
+        except TimeoutError:
+            status, answer = 0, {}
+        if status in (0, 500):  # Playhub refunds a bet answered 500 or not answered in time
+            self._refund(session_id, bet["tx_id"])
+            return
+        if status != 200:
+            self.report.check(
+                "bet within the balance accepted", answer.get("message") == "insufficient funds", f"{status} {answer}"
+            )
+            return
+        self.report.add_money(-stake)
+        if rng.random() < 0.3:
+            self.duplicate(bet, answer)
+        payout = Decimal(0) if rng.random() < 0.4 else Decimal(rng.randint(0, 3000)) * CENT
+        win = _payload("win", session_id, payout, round_id=bet["round_id"])
+        status, won = self.send_until_ok(win, "win accepted")
+        if status == 200:
+            self.report.add_money(payout)
+            if rng.random() < 0.3:
+                self.duplicate(win, won)
+
+    def _free(self, session_id: str, rng: random.Random) -> None:
+        frc_id = str(uuid.uuid4())
+        bet = _payload("bet", session_id, Decimal("1.00"), type="free", frc_id=frc_id)
+        status, answer = self.send(bet)
+        self.report.check("free bet accepted without money", status == 200, f"{status} {answer}")
+        win = _payload("win", session_id, Decimal("2.50"), type="free", frc_id=frc_id, round_id=bet["round_id"])
+        self.send_until_ok(win, "free win accepted")
+        if rng.random() < 0.5:
+            payout = Decimal(rng.randint(1, 500)) * CENT
+            status, _ = self.send_until_ok(_payload("win", session_id, payout, frc_id=frc_id), "payout accepted")
+            if status == 200:
+                self.report.add_money(payout)
+
+    def _lost_bet(self, session_id: str, rng: random.Random) -> None:
+        """The bet's answer never arrives (it may or may not land): Playhub refunds it."""
+        bet = _payload("bet", session_id, Decimal(rng.randint(10, 500)) * CENT)
+        with contextlib.suppress(TimeoutError):
+            self.send(bet, timeout=0.001)
+        self._refund(session_id, bet["tx_id"])
+
+    def _refund(self, session_id: str, orig_tx_id: str) -> None:
+        refund = {"action": "refund", "session_id": session_id, "tx_id": str(uuid.uuid4()), "orig_tx_id": orig_tx_id}
+        status, answer = self.send_until_ok(refund, "refund accepted")
+        if status == 200:
+            self.duplicate(refund, answer)
+
+    def _refund_first(self, session_id: str, rng: random.Random) -> None:
+        bet = _payload("bet", session_id, Decimal(rng.randint(10, 500)) * CENT)
+        self._refund(session_id, bet["tx_id"])
+        status, answer = self.send(bet)
+        self.report.check("bet after its refund refused", status == 400, f"{status} {answer}")
+
+    def _too_big(self, session_id: str, rng: random.Random) -> None:
+        status, answer = self.send(_payload("bet", session_id, Decimal("999999999.00")))
+        self.report.check(
+            "bet over the balance refused",
+            (status, answer.get("message")) == (400, "insufficient funds"),
+            f"{status} {answer}",
+        )
+
+    def _balance(self, session_id: str, rng: random.Random) -> None:
+        status, answer = self.send({"action": "balance", "session_id": session_id})
+        self.report.check("balance answered", status == 200 and "balance" in answer, f"{status} {answer}")
+
+    def check_signatures(self, session_id: str) -> None:
+        body = canonical_json({"action": "balance", "session_id": session_id})
+        status, _ = self.transport.call("POST", "/balance", body, {SIGNATURE_HEADER: sign("not-the-key", body)}, 5)
+        self.report.check("wrong signature refused with 401", status == 401, str(status))
+
+    def run(
+        self,
+        rounds: int,
+        concurrency: int,
+        *,
+        player_id: str | None = None,
+        currency: str = "EUR",
+        funding: Decimal = Decimal("10000.00"),
+        progress: Callable[[int], None] | None = None,
+    ) -> Report:
+        player_id = player_id or f"sim-{uuid.uuid4().hex[:10]}"
+        sessions = self.open_sessions(player_id, currency, concurrency, funding)
+        self.check_signatures(sessions[0])
+        done = 0
+        done_lock = threading.Lock()
+
+        def worker(index: int) -> None:
+            nonlocal done
+            rng = random.Random(self.seed * 1000 + index)  # noqa: S311 - a repeatable game, not a secret
+            share = rounds // concurrency + (1 if index < rounds % concurrency else 0)
+            for _ in range(share):
+                self.play(sessions[index], rng)
+                with done_lock:
+                    done += 1
+                    if progress:
+                        progress(done)
+
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            for outcome in [pool.submit(worker, index) for index in range(concurrency)]:
+                outcome.result()
+        status, answer = self.send({"action": "balance", "session_id": sessions[0]})
+        self.report.reported_balance = Decimal(answer["balance"]) if status == 200 else None
+        return self.report
+
+
+def _payload(
+    action: str,
+    session_id: str,
+    amount: Decimal,
+    *,
+    type: str | None = None,
+    frc_id: str | None = None,
+    round_id: str | None = None,
+) -> dict[str, str]:
+    payload = {
+        "action": action,
+        "type": type or action,
+        "session_id": session_id,
+        "amount": f"{amount:.2f}",
+        "tx_id": str(uuid.uuid4()),
+        "round_id": round_id or str(uuid.uuid4()),
+    }
+    if frc_id:
+        payload["frc_id"] = frc_id
+    return payload
+
+
+def _progress_bar(total: int) -> Callable[[int], None]:
+    started = time.monotonic()
+    last_drawn = [0.0]
+
+    def show(done: int) -> None:
+        now = time.monotonic()
+        if now - last_drawn[0] < 0.2 and done != total:
+            return
+        last_drawn[0] = now
+        width = 30
+        filled = width * done // total
+        rate = done / max(now - started, 1e-9)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} rounds, {rate:.0f}/s")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://127.0.0.1:3000", help="the stack: callbacks and operator routes")
+    parser.add_argument("--key", default=SAMPLE_CALLBACK_KEY, help="the Callback Token Key to sign with")
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--currency", default="EUR")
+    parser.add_argument("--iam", action="store_true", help="sign operator requests with SigV4 (deployed stacks)")
+    args = parser.parse_args(argv)
+    signer = None
+    if args.iam:
+        from playhub_ops.client import OperatorClient  # noqa: PLC0415 - only for deployed stacks
+
+        client = OperatorClient(args.url, iam=True)
+        signer = lambda method, url, data, headers: client._sigv4(method, url, data, headers, None)  # noqa: E731
+    transcript = args.rounds <= 20
+    simulator = Simulator(HttpTransport(args.url, signer), args.key, seed=args.seed, transcript=transcript)
+    report = simulator.run(
+        args.rounds,
+        args.concurrency,
+        currency=args.currency,
+        progress=None if transcript else _progress_bar(args.rounds),
+    )
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

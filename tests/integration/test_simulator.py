@@ -1,0 +1,88 @@
+"""The Playhub simulator drives the real handlers; its money check passes on the real ledger
+and catches a ledger that credits a win twice."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
+from support.harness import FakeLambdaContext, handler_module, operator_event, operator_function
+
+from devtools.callbacks import api_gateway_event
+from devtools.simulator import Simulator
+from playhub_wallet import operator_api, rules
+from playhub_wallet.runtime import build_operator_runtime
+from playhub_wallet.settings import CoreApiSettings, Settings
+from playhub_wallet.state import WalletMove
+from playhub_wallet.wallet import WalletService
+
+CALLBACKS = {"/balance", "/bet", "/win", "/refund"}
+
+
+class InProcessTransport:
+    """Requests straight into the handlers; an answer awaited for under 10 ms is lost after the call."""
+
+    def call(self, method: str, path: str, body: Any, headers: dict[str, str], timeout: float) -> tuple[int, Any]:
+        if path in CALLBACKS:
+            text = body.decode() if isinstance(body, bytes) else json.dumps(body)
+            module, event = handler_module(path[1:]), api_gateway_event(path, text, headers)
+        else:
+            module, event = handler_module(operator_function(path)), operator_event(method, path, body)
+        response = module.lambda_handler(event, FakeLambdaContext())
+        if timeout < 0.01:
+            raise TimeoutError("the answer was lost")
+        return int(response["statusCode"]), json.loads(response["body"])
+
+
+@pytest.fixture(params=DYNAMO_BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    yield from make_backend(request.param, request)
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletService) -> Iterator[None]:
+    """Callbacks and operator routes on one ledger; a stub Core API answers launches."""
+    from devtools.core_api_stub import CoreApiStub
+
+    stub = CoreApiStub("sim-api-key").start()
+    settings = Settings(table_name=backend.table_name, callback_keys="local-callback-key")
+    core = CoreApiSettings(playhub_core_url=stub.url, playhub_cid="cid-1", api_keys="sim-api-key")
+    parts = build_operator_runtime(settings, core, backend.ledger)
+    monkeypatch.setattr(operator_api, "operator_runtime", lambda: parts)
+    install_runtime(monkeypatch, wallet, table=backend.table_name)
+    yield
+    stub.stop()
+
+
+def test_a_correct_ledger_passes_every_rule_and_the_money_check(stack: None) -> None:
+    report = Simulator(InProcessTransport(), "local-callback-key", seed=3).run(rounds=40, concurrency=1)
+
+    assert report.money_ok, report.summary()
+    assert report.ok, report.summary()
+    assert report.callbacks["bet"] >= 30
+    assert report.checks["duplicate answered with the same tx_id"][0] > 0
+
+
+def test_the_money_check_catches_a_ledger_that_credits_wins_twice(stack: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    honest = rules.decide_win
+
+    def double_credit(*args: Any) -> rules.Decision:
+        decision = honest(*args)
+        if isinstance(decision, rules.Apply) and decision.plan.wallet_move.delta > 0:
+            move = decision.plan.wallet_move
+            doubled = WalletMove(move.key, move.expected_version, move.delta * 2, move.refuse_if_blocked)
+            return rules.Apply(type(decision.plan)(**{**decision.plan.__dict__, "wallet_move": doubled}))
+        return decision
+
+    monkeypatch.setattr(rules, "decide_win", double_credit)
+
+    report = Simulator(InProcessTransport(), "local-callback-key", seed=3).run(rounds=40, concurrency=1)
+
+    assert not report.money_ok
+    assert not report.ok
+    assert report.reported_balance is not None
+    assert report.reported_balance > report.expected_balance
+    assert "MISMATCH" in report.summary()
