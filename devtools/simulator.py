@@ -189,6 +189,8 @@ class Simulator:
 
     def send_until_ok(self, payload: dict[str, str], rule: str, attempts: int = 20) -> tuple[int, Any]:
         """Wins and refunds are retried by Playhub until they get a 200."""
+        status: int = 0
+        answer: Any = {}
         for _ in range(attempts):
             try:
                 status, answer = self.send(payload)
@@ -216,7 +218,10 @@ class Simulator:
         )[0]
         if self.transcript:
             self.out(f"{scenario}:")
-        getattr(self, f"_{scenario}")(session_id, rng)
+        try:
+            getattr(self, f"_{scenario}")(session_id, rng)
+        except TimeoutError as exc:
+            self.report.check("answered within Playhub's 5 s", False, f"{scenario}: {exc}")
 
     def _round(self, session_id: str, rng: random.Random) -> None:
         stake = Decimal(rng.randint(10, 2000)) * CENT
@@ -305,6 +310,9 @@ class Simulator:
     ) -> Report:
         player_id = player_id or f"sim-{uuid.uuid4().hex[:10]}"
         sessions = self.open_sessions(player_id, currency, concurrency, funding)
+        status, answer = self.send({"action": "balance", "session_id": sessions[0]})
+        if status != 200:
+            raise SystemExit(f"the stack refused a balance callback ({status} {answer}): is --key its callback key?")
         self.check_signatures(sessions[0])
         done = 0
         done_lock = threading.Lock()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from devtools.callbacks import SAMPLE_CALLBACK_KEY
 from devtools.dynamodb_local import free_port
 from devtools.template import ROOT
 from playhub_wallet.signing import canonical_json, sign
@@ -42,32 +46,42 @@ class Gateway:
 
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[Gateway]:
+    """`make run`, exactly as the README says, stopped as Ctrl-C stops it."""
     port = free_port()
-    environment = {**os.environ, "PORT": str(port), "CALLBACK_KEYS": "e2e-key", "PYTHONUNBUFFERED": "1"}
-    environment.pop("DYNAMODB_ENDPOINT", None)
+    environment = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    for name in ("DYNAMODB_ENDPOINT", "PLAYHUB_CORE_URL", "CALLBACK_KEYS", "API_KEYS"):
+        environment.pop(name, None)  # the defaults, as on a fresh machine
     process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.local_gateway", "--in-memory"],
+        ["make", "--no-print-directory", "run", "ARGS=--in-memory"],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     output: list[str] = []
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     assert process.stdout is not None
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line and process.poll() is not None:
-            pytest.fail("the local gateway exited:\n" + "".join(output))
+            pytest.fail("make run exited:\n" + "".join(output))
         output.append(line)
         if line.startswith("ready on "):
             break
     session = re.search(r"demo session with 100.00 EUR: (\S+)", "".join(output))
     assert session, "".join(output)
-    yield Gateway(f"http://127.0.0.1:{port}", session.group(1), "e2e-key", output)
-    process.terminate()
-    assert process.wait(timeout=15) is not None
+    # Keep reading: a full pipe would block the gateway's logging, and with it every request.
+    drain = threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True)
+    drain.start()
+    yield Gateway(f"http://127.0.0.1:{port}", session.group(1), SAMPLE_CALLBACK_KEY, output)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches make, the gateway and DynamoDB Local
+    process.wait(timeout=30)
+    drain.join(timeout=10)
+    assert "stopping\n" in output
+    with pytest.raises(ConnectionRefusedError):  # the port is free again
+        socket.create_connection(("127.0.0.1", port), timeout=1)
 
 
 def test_it_lists_the_template_routes_and_the_storage_it_uses(gateway: Gateway) -> None:
@@ -198,3 +212,27 @@ def test_the_operator_cli_blocks_lists_and_runs_campaigns(gateway: Gateway) -> N
         "2099-06-01T00:00:00Z",
     )
     assert (code, "409" in refused) == (1, True)
+
+
+def test_the_readme_session_works_as_written(gateway: Gateway) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- readme-session -->\n```bash\n", 1)[1].split("```", 1)[0]
+    port = gateway.base_url.rsplit(":", 1)[1]
+    script = "set -euo pipefail\n" + block.replace("127.0.0.1:3000", f"127.0.0.1:{port}").replace(
+        "make demo ARGS=", f"make --no-print-directory demo PORT={port} ARGS="
+    )
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert '"balance": "50.00"' in done.stdout
+    assert "money check: wallet reports" in done.stdout
+    assert ": ok" in done.stdout.split("money check:")[1]
