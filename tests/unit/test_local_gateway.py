@@ -28,6 +28,8 @@ def routes() -> list[Route]:
 def template_events() -> Iterator[tuple[str, str, str, bool]]:
     for name, resource in load_template()["Resources"].items():
         for event in resource.get("Properties", {}).get("Events", {}).values():
+            if event["Type"] != "Api":
+                continue
             api = event["Properties"]
             yield name, api["Method"].upper(), api["Path"], "Auth" in api
 

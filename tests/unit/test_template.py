@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -104,3 +105,91 @@ def test_operator_functions_read_the_api_key_not_the_callback_key(function: str)
     conditions = [policy["Fn::If"][0] for policy in policies if "Fn::If" in policy]
     assert conditions == ["UseApiKeyParameter"]
     assert RESOURCES[function]["Properties"]["Environment"]["Variables"]["API_KEYS"] == ""
+
+
+ALARM_METRICS_FROM_CODE = {
+    ("Balance5xx", "playhub-balance"),
+    ("Bet5xx", "playhub-bet"),
+    ("Win5xx", "playhub-win"),
+    ("Refund5xx", "playhub-refund"),
+    ("SignatureFailures", "playhub-balance"),
+    ("SignatureFailures", "playhub-bet"),
+    ("SignatureFailures", "playhub-win"),
+    ("SignatureFailures", "playhub-refund"),
+    ("RefundsOfUnknownTransactions", "playhub-refund"),
+    ("Anomalies", "playhub-win"),
+    ("Anomalies", "playhub-refund"),
+    ("ReconciliationMismatches", "playhub-reconciliation"),
+}
+
+
+def alarms() -> dict[str, Any]:
+    return {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+
+
+def test_every_alarm_notifies_the_alarm_topic() -> None:
+    assert len(alarms()) == 18  # 5xx, 4 latency, 7 functions, 2 DynamoDB, 4 of our own metrics
+    for properties in alarms().values():
+        assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        assert properties["TreatMissingData"] == "notBreaching"
+
+
+def test_our_own_alarms_watch_metrics_the_code_emits_under_each_functions_service_name() -> None:
+    watched = set()
+    for properties in alarms().values():
+        for query in properties.get("Metrics", []):
+            metric = query.get("MetricStat", {}).get("Metric", {})
+            if metric.get("Namespace") == "PlayhubWallet":
+                watched.add((metric["MetricName"], metric["Dimensions"][0]["Value"]))
+    assert watched == ALARM_METRICS_FROM_CODE
+    services = {
+        r["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+        for r in RESOURCES.values()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    assert {service for _, service in watched} <= services
+    assert (
+        TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == "PlayhubWallet"
+    )
+
+
+@pytest.mark.parametrize("callback", ["balance", "bet", "win", "refund"])
+def test_each_callback_has_a_p99_latency_alarm_at_one_second(callback: str) -> None:
+    alarm = alarms()[f"{callback.capitalize()}LatencyAlarm"]
+    assert (alarm["ExtendedStatistic"], alarm["Threshold"]) == ("p99", 1000)
+    assert {"Name": "Resource", "Value": f"/{callback}"} in alarm["Dimensions"]
+
+
+def test_every_function_has_an_errors_and_throttles_alarm() -> None:
+    functions = {name for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+    assert {f"{name}ErrorsAlarm" for name in functions} <= set(alarms())
+
+
+def test_the_dashboard_body_is_json_with_four_widgets() -> None:
+    body = RESOURCES["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    parsed = json.loads(
+        body.replace("${AWS::Region}", "eu-west-1").replace("${AWS::StackName}", "s").replace("${StageName}", "live")
+    )
+    assert len(parsed["widgets"]) == 4
+
+
+def test_reconciliation_runs_on_a_schedule_and_reads_only_through_indexes() -> None:
+    function = RESOURCES["ReconciliationFunction"]["Properties"]
+    (event,) = function["Events"].values()
+    assert (event["Type"], event["Properties"]["Schedule"]) == ("Schedule", "rate(15 minutes)")
+    (statements,) = [p["Statement"] for p in function["Policies"]]
+    assert "dynamodb:Scan" not in json.dumps(statements)
+    indexes = {index["IndexName"] for index in RESOURCES["LedgerTable"]["Properties"]["GlobalSecondaryIndexes"]}
+    assert indexes == {"history", "changes"}
+
+
+def test_deletion_protection_is_on_unless_a_stack_turns_it_off() -> None:
+    assert TEMPLATE["Parameters"]["LedgerDeletionProtection"]["Default"] == "true"
+    assert RESOURCES["LedgerTable"]["Properties"]["DeletionProtectionEnabled"] == {"Ref": "LedgerDeletionProtection"}
+
+
+@pytest.mark.parametrize("function", ["BalanceFunction", "BetFunction", "WinFunction", "RefundFunction"])
+def test_callbacks_run_with_the_memory_and_timeout_we_intend(function: str) -> None:
+    properties = RESOURCES[function]["Properties"]
+    assert properties.get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"]) == 5
+    assert properties.get("MemorySize", TEMPLATE["Globals"]["Function"]["MemorySize"]) == 512

@@ -11,6 +11,11 @@ One table holds every kind of item (docs/architecture.md, "The table"):
 | player profile      | PLAYER#<player_id>                | PROFILE           |
 | campaign            | CAMPAIGN#<external_id>            | CAMPAIGN          |
 | campaign by frc_id  | FRC#<playhub campaign id>         | CAMPAIGN          |
+| reconciled up to    | PLAYER#<player_id>                | RECONCILED#<cur.> |
+| reconciliation run  | RECONCILIATION                    | STATE             |
+
+Every wallet write stamps changed_bucket = <UTC hour>#<shard>, indexed by the keys-only
+"changes" index, so reconciliation finds the wallets that changed without a scan.
 
 Entries that moved a wallet also carry history_pk = WALLET#<player>#<currency> and
 history_sk = the wallet version they produced, for the "history" index.
@@ -21,6 +26,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
+import zlib
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -53,6 +60,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 HISTORY_INDEX = "history"
+CHANGES_INDEX = "changes"
+CHANGE_SHARDS = 8  # a busy hour's changes spread over this many index partitions
 # Short timeouts (DynamoDB answers in milliseconds): two attempts of one call fit well inside the
 # time budget, so even a hung connection ends in a clean 500 before the Lambda's own limit.
 CLIENT_CONFIG = Config(
@@ -103,12 +112,29 @@ def profile_key(player_id: str) -> dict[str, str]:
     return {"pk": f"PLAYER#{player_id}", "sk": "PROFILE"}
 
 
+def checkpoint_key(key: WalletKey) -> dict[str, str]:
+    return {"pk": f"PLAYER#{key.player_id}", "sk": f"RECONCILED#{key.currency}"}
+
+
+RECONCILIATION_STATE = {"pk": "RECONCILIATION", "sk": "STATE"}
+
+
 def campaign_key(external_id: str) -> dict[str, str]:
     return {"pk": f"CAMPAIGN#{external_id}", "sk": "CAMPAIGN"}
 
 
 def frc_key(playhub_id: str) -> dict[str, str]:
     return {"pk": f"FRC#{playhub_id}", "sk": "CAMPAIGN"}
+
+
+def changed_bucket(key: WalletKey, at: int) -> str:
+    """The hour (UTC) a wallet changed in, and a stable shard of it: the changes index's key."""
+    hour = time.strftime("%Y%m%d%H", time.gmtime(at))
+    return f"{hour}#{zlib.crc32(f'{key.player_id}#{key.currency}'.encode()) % CHANGE_SHARDS}"
+
+
+def hour_buckets(hour: str) -> list[str]:
+    return [f"{hour}#{shard}" for shard in range(CHANGE_SHARDS)]
 
 
 def history_pk(key: WalletKey) -> str:
@@ -344,6 +370,74 @@ class DynamoLedger:
         pointer = _deserialize(answer.get("Item"))
         return self.campaign(pointer["external_id"]) if pointer else None
 
+    # Reconciliation ------------------------------------------------------------------------
+
+    def changed_wallets(self, hour: str) -> list[WalletKey]:
+        """Wallets whose last change fell in this UTC hour (YYYYMMDDHH), from the changes index."""
+        keys: list[WalletKey] = []
+        for bucket in hour_buckets(hour):
+            request: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": CHANGES_INDEX,
+                "KeyConditionExpression": "changed_bucket = :bucket",
+                "ExpressionAttributeValues": _serialize({":bucket": bucket}),
+            }
+            while True:
+                answer = self._call("query", **request)
+                for item in answer.get("Items", []):
+                    plain = _deserialize(item) or {}
+                    keys.append(WalletKey(plain["pk"].removeprefix("PLAYER#"), plain["sk"].removeprefix("WALLET#")))
+                if "LastEvaluatedKey" not in answer:
+                    break
+                request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return keys
+
+    def wallet(self, key: WalletKey) -> Wallet | None:
+        answer = self._call("get_item", TableName=self._table, Key=_serialize(wallet_key(key)), ConsistentRead=True)
+        item = _deserialize(answer.get("Item"))
+        return _wallet_from_item(key, item) if item else None
+
+    def entries_after(self, key: WalletKey, seq: int, up_to: int) -> list[LedgerEntry]:
+        """The wallet's entries with seq+1 .. up_to, oldest first, from the history index."""
+        if up_to <= seq:
+            return []
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": HISTORY_INDEX,
+            "KeyConditionExpression": "history_pk = :wallet AND history_sk BETWEEN :first AND :last",
+            "ExpressionAttributeValues": _serialize(
+                {":wallet": history_pk(key), ":first": f"{seq + 1:012d}", ":last": f"{up_to:012d}"}
+            ),
+        }
+        entries: list[LedgerEntry] = []
+        while True:
+            answer = self._call("query", **request)
+            entries += [_entry_from_item(_deserialize(item) or {}) for item in answer.get("Items", [])]
+            if "LastEvaluatedKey" not in answer:
+                return entries
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def checkpoint(self, key: WalletKey) -> tuple[int, Decimal]:
+        """Up to which seq, and at which balance, this wallet was last found consistent."""
+        answer = self._call("get_item", TableName=self._table, Key=_serialize(checkpoint_key(key)), ConsistentRead=True)
+        item = _deserialize(answer.get("Item"))
+        return (int(item["reconciled_seq"]), Decimal(item["reconciled_balance"])) if item else (0, ZERO)
+
+    def save_checkpoint(self, key: WalletKey, seq: int, balance: Decimal) -> None:
+        item = {**checkpoint_key(key), "entity": "reconciliation", "reconciled_seq": seq, "reconciled_balance": balance}
+        self._call("put_item", TableName=self._table, Item=_serialize(item))
+
+    def last_reconciled_hour(self) -> str | None:
+        answer = self._call(
+            "get_item", TableName=self._table, Key=_serialize(RECONCILIATION_STATE), ConsistentRead=True
+        )
+        item = _deserialize(answer.get("Item"))
+        return str(item["last_hour"]) if item else None
+
+    def save_reconciled_hour(self, hour: str) -> None:
+        item = {**RECONCILIATION_STATE, "entity": "reconciliation", "last_hour": hour}
+        self._call("put_item", TableName=self._table, Item=_serialize(item))
+
     # Building blocks ---------------------------------------------------------------------
 
     def _move_wallet(self, plan: WritePlan) -> dict[str, Any]:
@@ -362,6 +456,7 @@ class DynamoLedger:
             ":wallet": "wallet",
             ":player": move.key.player_id,
             ":currency": move.key.currency,
+            ":bucket": changed_bucket(move.key, plan.entry.created_at),
         }
         values[":expected"] = move.expected_version
         if move.delta < 0:
@@ -374,7 +469,7 @@ class DynamoLedger:
         return self._update(
             wallet_key(move.key),
             "SET #balance = if_not_exists(#balance, :zero) + :delta, #version = :next, #updated_at = :now,"
-            " #entity = :wallet, #player_id = :player, #currency = :currency",
+            " #entity = :wallet, #player_id = :player, #currency = :currency, #changed_bucket = :bucket",
             " AND ".join(conditions),
             values,
         )
@@ -414,6 +509,10 @@ class DynamoLedger:
 
 
 _ATTRIBUTE_NAMES = (
+    "changed_bucket",
+    "reconciled_seq",
+    "reconciled_balance",
+    "last_hour",
     "game_session_id",
     "balance",
     "version",

@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from playhub_wallet.money import CurrencyTable
+from playhub_wallet.reconciliation import ReconciliationReport
 from playhub_wallet.rules import ANOMALIES, UNKNOWN_ORIGINAL
 from playhub_wallet.wallet import CallbackResult
 
@@ -50,3 +51,33 @@ def record_refusal(action: str, status: int, reason: str) -> None:
         metrics.add_metric(name="SignatureFailures", unit=MetricUnit.Count, value=1)
     log = logger.error if status >= 500 else logger.warning
     log("callback refused", extra={"action": action, "status": status, "reason": reason})
+
+
+def record_reconciliation(report: ReconciliationReport) -> None:
+    """Mismatches are errors for a human: logged with the wallet and the first diverging entry."""
+    metrics.add_metric(name="WalletsReconciled", unit=MetricUnit.Count, value=report.wallets_checked)
+    metrics.add_metric(name="ReconciliationMismatches", unit=MetricUnit.Count, value=len(report.mismatches))
+    metrics.add_metric(name="ReconciliationPending", unit=MetricUnit.Count, value=len(report.pending))
+    for mismatch in report.mismatches:
+        logger.error(
+            "reconciliation mismatch",
+            extra={
+                "player_id": mismatch.wallet.player_id,
+                "currency": mismatch.wallet.currency,
+                "reason": mismatch.reason,
+                "seq": mismatch.seq,
+                "our_tx_id": mismatch.our_tx_id,
+                "expected": str(mismatch.expected) if mismatch.expected is not None else None,
+                "found": str(mismatch.found) if mismatch.found is not None else None,
+            },
+        )
+    logger.info(
+        "reconciliation done",
+        extra={
+            "hours": report.hours,
+            "wallets": report.wallets_checked,
+            "entries": report.entries_checked,
+            "pending": len(report.pending),
+            "mismatches": len(report.mismatches),
+        },
+    )

@@ -14,6 +14,7 @@ from playhub_wallet.core_api import CoreApiClient
 from playhub_wallet.launch import GameLauncher
 from playhub_wallet.ledger import DynamoLedger, create_client
 from playhub_wallet.money import CurrencyTable
+from playhub_wallet.reconciliation import Reconciler
 from playhub_wallet.secret_keys import KeySource
 from playhub_wallet.settings import CoreApiSettings, Settings
 from playhub_wallet.wallet import SessionPolicy, WalletService
@@ -91,3 +92,10 @@ def reset() -> None:
     """Forget what was built; the next call reads the environment again (tests, local reloads)."""
     runtime.cache_clear()
     operator_runtime.cache_clear()
+    reconciler.cache_clear()
+
+
+@cache
+def reconciler() -> Reconciler:
+    settings = Settings.from_environment()
+    return Reconciler(DynamoLedger(create_client(settings.dynamodb_endpoint), settings.table_name))

@@ -1,0 +1,64 @@
+"""Reconcile a ledger table from the command line (a deployed table with your AWS credentials,
+or the local one): python -m devtools.reconcile --table NAME [--endpoint URL] [--since YYYYMMDDHH]
+
+Exits 1 when any wallet differs from the sum of its ledger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+from playhub_wallet.ledger import DynamoLedger, create_client
+from playhub_wallet.reconciliation import Reconciler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--table", required=True)
+    parser.add_argument("--endpoint", help="DynamoDB Local or another endpoint")
+    parser.add_argument("--since", help="first UTC hour to read changes from (default: where the last run stopped)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    report = Reconciler(DynamoLedger(create_client(args.endpoint), args.table)).run(int(time.time()), args.since)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "hours": report.hours,
+                    "wallets": report.wallets_checked,
+                    "entries": report.entries_checked,
+                    "pending": [f"{k.player_id}/{k.currency}" for k in report.pending],
+                    "mismatches": [
+                        {
+                            "wallet": f"{m.wallet.player_id}/{m.wallet.currency}",
+                            "reason": m.reason,
+                            "seq": m.seq,
+                            "our_tx_id": m.our_tx_id,
+                            "expected": str(m.expected),
+                            "found": str(m.found),
+                        }
+                        for m in report.mismatches
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(
+            f"hours {report.hours[0]}..{report.hours[-1]}: {report.wallets_checked} wallets, "
+            f"{report.entries_checked} entries, {len(report.pending)} pending, {len(report.mismatches)} mismatches"
+        )
+        for m in report.mismatches:
+            print(
+                f"MISMATCH {m.wallet.player_id}/{m.wallet.currency}: {m.reason} (seq {m.seq}, tx {m.our_tx_id}, "
+                f"expected {m.expected}, found {m.found})"
+            )
+    return 1 if report.mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

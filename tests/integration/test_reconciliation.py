@@ -1,0 +1,168 @@
+"""Reconciliation finds every changed wallet without a scan and catches any cent out of place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from conftest import DYNAMO_BACKENDS, Backend, Player, make_backend, open_funded_session
+from integration.test_case_table import emitted_metrics
+from support.harness import FakeClock, FakeLambdaContext, Playhub, handler_module
+
+from playhub_wallet import ledger as ledger_module
+from playhub_wallet.models import Action
+from playhub_wallet.reconciliation import Reconciler, hour_of, hours_between
+from playhub_wallet.state import LedgerEntry, Wallet, WalletKey
+from playhub_wallet.wallet import WalletService
+
+
+@pytest.fixture(params=DYNAMO_BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    yield from make_backend(request.param, request)
+
+
+def play_some(playhub: Playhub, player: Player) -> None:
+    bet = playhub.bet(player.session_id, "10.00")
+    playhub.win(player.session_id, "25.00", round_id=bet.payload["round_id"])
+    second = playhub.bet(player.session_id, "5.00")
+    playhub.refund(player.session_id, second.payload["tx_id"])
+    playhub.refund(player.session_id, "00000000-0000-4000-8000-00000000beef")  # unknown: a marker, no money
+
+
+def test_a_clean_ledger_reconciles_and_the_next_run_starts_from_the_checkpoint(
+    playhub: Playhub, player: Player, wallet: WalletService, backend: Backend, clock: FakeClock
+) -> None:
+    other = open_funded_session(wallet, "3.00", currency="BTC")
+    play_some(playhub, player)
+    reconciler = Reconciler(backend.ledger)
+
+    first = reconciler.run(clock.now())
+    second = reconciler.run(clock.now())
+
+    assert (first.mismatches, first.pending) == ([], [])
+    assert first.wallets_checked == 2
+    assert first.entries_checked == 6 + 1  # player: deposit, bet, win, bet, refund, refund; other: deposit
+    assert backend.ledger.checkpoint(player.wallet_key) == (6, Decimal("115.00"))
+    assert backend.ledger.checkpoint(other.wallet_key) == (1, Decimal("3.00"))
+    assert (second.wallets_checked, second.entries_checked, second.mismatches) == (2, 0, [])
+
+
+def test_a_balance_changed_behind_the_ledgers_back_is_a_mismatch(
+    playhub: Playhub, player: Player, backend: Backend, clock: FakeClock
+) -> None:
+    play_some(playhub, player)
+    backend.client.update_item(  # a cent appears without a ledger entry
+        TableName=backend.table_name,
+        Key={"pk": {"S": f"PLAYER#{player.wallet_key.player_id}"}, "sk": {"S": "WALLET#EUR"}},
+        UpdateExpression="SET balance = balance + :cent",
+        ExpressionAttributeValues={":cent": {"N": "0.01"}},
+    )
+
+    report = Reconciler(backend.ledger).run(clock.now())
+
+    (mismatch,) = report.mismatches
+    assert mismatch.wallet == player.wallet_key
+    assert (mismatch.expected, mismatch.found) == (Decimal("115.00"), Decimal("115.01"))
+    assert backend.ledger.checkpoint(player.wallet_key) == (0, Decimal(0))  # never advanced past a mismatch
+
+
+def test_a_tampered_entry_is_reported_as_the_first_diverging_one(
+    playhub: Playhub, player: Player, backend: Backend, clock: FakeClock
+) -> None:
+    play_some(playhub, player)
+    win = next(e for e in backend.ledger.entries_after(player.wallet_key, 0, 99) if e.key.action is Action.WIN)
+    backend.client.update_item(
+        TableName=backend.table_name,
+        Key={"pk": {"S": f"TX#win#{win.key.playhub_tx_id}"}, "sk": {"S": "TX"}},
+        UpdateExpression="SET balance_change = :more",
+        ExpressionAttributeValues={":more": {"N": "26.00"}},
+    )
+
+    (mismatch,) = Reconciler(backend.ledger).run(clock.now()).mismatches
+
+    assert (mismatch.seq, mismatch.our_tx_id) == (win.wallet_seq, win.our_tx_id)
+    assert (mismatch.expected, mismatch.found) == (Decimal("116.00"), Decimal("115.00"))
+
+
+def test_only_wallets_changed_in_the_hours_read_are_checked(
+    playhub: Playhub, player: Player, backend: Backend, clock: FakeClock
+) -> None:
+    play_some(playhub, player)
+    later = clock.now() + 3 * 3600
+
+    report = Reconciler(backend.ledger).run(later, since_hour=hour_of(later - 3600))
+
+    assert (report.wallets_checked, report.entries_checked) == (0, 0)
+    assert backend.ledger.last_reconciled_hour() == hour_of(later)
+
+
+def test_the_scheduled_function_reports_mismatches_as_a_metric(  # noqa: PLR0917
+    playhub: Playhub,
+    player: Player,
+    backend: Backend,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    play_some(playhub, player)
+    backend.client.update_item(
+        TableName=backend.table_name,
+        Key={"pk": {"S": f"PLAYER#{player.wallet_key.player_id}"}, "sk": {"S": "WALLET#EUR"}},
+        UpdateExpression="SET balance = balance - :cent",
+        ExpressionAttributeValues={":cent": {"N": "0.01"}},
+    )
+    module = handler_module("reconciliation")
+    monkeypatch.setattr(module, "reconciler", lambda: Reconciler(backend.ledger))
+    monkeypatch.setattr(module.time, "time", clock.now)
+    capsys.readouterr()
+
+    answer = module.lambda_handler({}, FakeLambdaContext())
+
+    assert answer == {"wallets": 1, "entries": 6, "pending": 0, "mismatches": 1}
+    assert emitted_metrics(capsys.readouterr().out)["ReconciliationMismatches"] == [1.0]
+
+
+class LaggingIndex:
+    """A store whose history index has not shown the newest entry yet."""
+
+    def __init__(self, real: ledger_module.DynamoLedger) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def entries_after(self, key: WalletKey, seq: int, up_to: int) -> list[LedgerEntry]:
+        return self.real.entries_after(key, seq, up_to)[:-1]
+
+
+def test_entries_the_index_has_not_shown_yet_are_pending_not_a_mismatch(
+    playhub: Playhub, player: Player, backend: Backend, clock: FakeClock
+) -> None:
+    play_some(playhub, player)
+
+    report = Reconciler(LaggingIndex(backend.ledger)).run(clock.now())  # type: ignore[arg-type]
+
+    assert (report.pending, report.mismatches) == ([player.wallet_key], [])
+    assert backend.ledger.checkpoint(player.wallet_key) == (0, Decimal(0))
+
+
+def test_a_long_pause_is_caught_up_over_several_runs(backend: Backend, clock: FakeClock) -> None:
+    reconciler = Reconciler(backend.ledger)
+    backend.ledger.save_reconciled_hour(hour_of(clock.now() - 100 * 3600))
+
+    first = reconciler.run(clock.now())
+    second = reconciler.run(clock.now())
+    third = reconciler.run(clock.now())
+
+    assert [len(first.hours), len(second.hours), len(third.hours)] == [48, 48, 7]  # each rereads its last hour
+    assert third.hours[-1] == hour_of(clock.now())
+
+
+def test_hours_between_counts_utc_hours() -> None:
+    assert hours_between("2026112322", "2026112401") == ["2026112322", "2026112323", "2026112400", "2026112401"]
+
+
+def test_an_unknown_wallet_reads_as_none(backend: Backend) -> None:
+    missing: Wallet | None = backend.ledger.wallet(WalletKey("nobody", "EUR"))
+    assert missing is None
