@@ -9,7 +9,7 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run demo install test lint format build validate events dynamodb-local deploy clean
+.PHONY: run demo smoke install test lint format build validate events dynamodb-local deploy clean
 
 install: $(VENV)/.installed dynamodb-local
 
@@ -32,6 +32,11 @@ run: install
 # make demo ARGS="--rounds 2000 --concurrency 4"
 demo: install
 	$(PY) -m devtools.simulator --url $(or $(URL),http://127.0.0.1:$(or $(PORT),3000)) $(ARGS)
+
+# Certify a deployed stage: make smoke STAGE_URL=https://…/live [STACK=name | SECRET=arn | KEY=…]
+smoke: install
+	$(PY) -m devtools.smoke --url $(STAGE_URL) $(if $(STACK),--stack $(STACK)) $(if $(SECRET),--secret $(SECRET)) \
+	  $(if $(KEY),--key $(KEY)) $(ARGS)
 
 test: install
 	$(PY) -m pytest -n 2

@@ -236,3 +236,28 @@ def test_the_readme_session_works_as_written(gateway: Gateway) -> None:
     assert '"balance": "50.00"' in done.stdout
     assert "money check: wallet reports" in done.stdout
     assert ": ok" in done.stdout.split("money check:")[1]
+
+
+def test_make_smoke_certifies_a_stage(gateway: Gateway) -> None:
+    done = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "smoke",
+            f"STAGE_URL={gateway.base_url}",
+            f"KEY={gateway.key}",
+            "ARGS=--rounds 30",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "certified"
+    assert "PASS  wrong signature refused with 401 (1 checked, 0 failed)" in lines
+    assert any(line.startswith("PASS  money check") for line in lines)
+    assert not any(line.startswith("FAIL") for line in lines)
