@@ -68,19 +68,7 @@ class Campaigns:
             # Created at Playhub before, but never recorded here (our write failed): adopt it if it matches.
             existing = call_playhub(lambda: self._core.free_rounds(external_id=request.external_id))
             return self._same_or_conflict(self._record(existing), request)
-        campaign = Campaign(
-            external_id=request.external_id,
-            playhub_id=playhub_id,
-            game_id=request.game_id,
-            currency=request.currency,
-            quantity=request.quantity,
-            bet_line=request.bet_line,
-            valid_from=str(_iso(request.valid_from)),
-            valid_until=_iso(request.valid_until),
-            user_ids=tuple(request.user_ids) if request.user_ids is not None else None,
-            status=ACTIVE,
-            created_at=int(self._now.now(UTC).timestamp()),
-        )
+        campaign = self._campaign(request, playhub_id, ACTIVE)
         self._store.put_campaign(campaign)
         return campaign
 
@@ -125,21 +113,25 @@ class Campaigns:
         return campaign
 
     def _record(self, playhub: FreeRounds) -> Campaign:
-        campaign = Campaign(
-            external_id=playhub.external_id,
-            playhub_id=playhub.id,
-            game_id=playhub.game_id,
-            currency=playhub.currency,
-            quantity=playhub.quantity,
-            bet_line=playhub.bet_line,
-            valid_from=str(_iso(playhub.valid_from)),
-            valid_until=_iso(playhub.valid_until),
-            user_ids=tuple(playhub.user_ids) if playhub.user_ids is not None else None,
-            status=CANCELLED if playhub.deleted_at else ACTIVE,
-            created_at=int(self._now.now(UTC).timestamp()),
-        )
+        campaign = self._campaign(playhub, playhub.id, CANCELLED if playhub.deleted_at else ACTIVE)
         self._store.put_campaign(campaign)
         return campaign
+
+    def _campaign(self, source: CampaignRequest | FreeRounds, playhub_id: str, status: str) -> Campaign:
+        """Our record of a campaign, from our request or from Playhub's (they name the fields alike)."""
+        return Campaign(
+            external_id=source.external_id,
+            playhub_id=playhub_id,
+            game_id=source.game_id,
+            currency=source.currency,
+            quantity=source.quantity,
+            bet_line=source.bet_line,
+            valid_from=str(_iso(source.valid_from)),
+            valid_until=_iso(source.valid_until),
+            user_ids=tuple(source.user_ids) if source.user_ids is not None else None,
+            status=status,
+            created_at=int(self._now.now(UTC).timestamp()),
+        )
 
     @staticmethod
     def _same_or_conflict(campaign: Campaign, request: CampaignRequest) -> Campaign:

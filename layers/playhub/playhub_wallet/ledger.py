@@ -285,10 +285,7 @@ class DynamoLedger:
         return [_wallet_from_item(WalletKey(player_id, item["currency"]), item) for item in items]
 
     def player_blocked(self, player_id: str) -> bool:
-        answer = self._call(
-            "get_item", TableName=self._table, Key=_serialize(profile_key(player_id)), ConsistentRead=True
-        )
-        profile = _deserialize(answer.get("Item"))
+        profile = self._get_item(profile_key(player_id))
         return bool(profile and profile.get("blocked"))
 
     def set_player_blocked(self, player_id: str, blocked: bool) -> list[WalletKey]:
@@ -327,10 +324,7 @@ class DynamoLedger:
         return HistoryPage(entries, _encode_cursor(last_key) if last_key else None)
 
     def get_session(self, session_id: str) -> Session | None:
-        answer = self._call(
-            "get_item", TableName=self._table, Key=_serialize(session_key(session_id)), ConsistentRead=True
-        )
-        item = _deserialize(answer.get("Item"))
+        item = self._get_item(session_key(session_id))
         return _session_from_item(item) if item else None
 
     def update_session(self, session_id: str, *, status: str | None = None, game_session_id: str | None = None) -> None:
@@ -359,15 +353,11 @@ class DynamoLedger:
         )
 
     def campaign(self, external_id: str) -> Campaign | None:
-        answer = self._call(
-            "get_item", TableName=self._table, Key=_serialize(campaign_key(external_id)), ConsistentRead=True
-        )
-        item = _deserialize(answer.get("Item"))
+        item = self._get_item(campaign_key(external_id))
         return _campaign_from_item(item) if item else None
 
     def campaign_for_frc(self, frc_id: str) -> Campaign | None:
-        answer = self._call("get_item", TableName=self._table, Key=_serialize(frc_key(frc_id)), ConsistentRead=True)
-        pointer = _deserialize(answer.get("Item"))
+        pointer = self._get_item(frc_key(frc_id))
         return self.campaign(pointer["external_id"]) if pointer else None
 
     # Reconciliation ------------------------------------------------------------------------
@@ -393,8 +383,7 @@ class DynamoLedger:
         return keys
 
     def wallet(self, key: WalletKey) -> Wallet | None:
-        answer = self._call("get_item", TableName=self._table, Key=_serialize(wallet_key(key)), ConsistentRead=True)
-        item = _deserialize(answer.get("Item"))
+        item = self._get_item(wallet_key(key))
         return _wallet_from_item(key, item) if item else None
 
     def entries_after(self, key: WalletKey, seq: int, up_to: int) -> list[LedgerEntry]:
@@ -419,8 +408,7 @@ class DynamoLedger:
 
     def checkpoint(self, key: WalletKey) -> tuple[int, Decimal]:
         """Up to which seq, and at which balance, this wallet was last found consistent."""
-        answer = self._call("get_item", TableName=self._table, Key=_serialize(checkpoint_key(key)), ConsistentRead=True)
-        item = _deserialize(answer.get("Item"))
+        item = self._get_item(checkpoint_key(key))
         return (int(item["reconciled_seq"]), Decimal(item["reconciled_balance"])) if item else (0, ZERO)
 
     def save_checkpoint(self, key: WalletKey, seq: int, balance: Decimal) -> None:
@@ -428,10 +416,7 @@ class DynamoLedger:
         self._call("put_item", TableName=self._table, Item=_serialize(item))
 
     def last_reconciled_hour(self) -> str | None:
-        answer = self._call(
-            "get_item", TableName=self._table, Key=_serialize(RECONCILIATION_STATE), ConsistentRead=True
-        )
-        item = _deserialize(answer.get("Item"))
+        item = self._get_item(RECONCILIATION_STATE)
         return str(item["last_hour"]) if item else None
 
     def save_reconciled_hour(self, hour: str) -> None:
@@ -473,6 +458,11 @@ class DynamoLedger:
             " AND ".join(conditions),
             values,
         )
+
+    def _get_item(self, key: Mapping[str, str]) -> dict[str, Any] | None:
+        """One item by its key, strongly consistent; None when there is none."""
+        answer = self._call("get_item", TableName=self._table, Key=_serialize(key), ConsistentRead=True)
+        return _deserialize(answer.get("Item"))
 
     def _put_new(self, item: Mapping[str, Any]) -> dict[str, Any]:
         return {
