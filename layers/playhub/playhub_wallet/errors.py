@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import ValidationError
+
 
 class PlayhubError(Exception):
     status: ClassVar[int] = 500
@@ -21,6 +23,16 @@ class PlayhubError(Exception):
 class BadRequest(PlayhubError):
     status = 400
     message = "bad request"
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError) -> BadRequest:
+        """Each field and what is wrong with it, never the rejected value itself."""
+        return cls(
+            "; ".join(
+                f"{'.'.join(map(str, error['loc'])) or 'body'}: {error['msg'].removeprefix('Value error, ')}"
+                for error in exc.errors()
+            )
+        )
 
 
 class InvalidSignature(PlayhubError):

@@ -73,11 +73,7 @@ def parse_request(action: Action, parsed_body: Any) -> CallbackRequest:
     try:
         return REQUEST_MODELS[action].model_validate(parsed_body)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, error['loc'])) or 'body'}: {error['msg'].removeprefix('Value error, ')}"
-            for error in exc.errors()
-        )
-        raise BadRequest(problems) from None
+        raise BadRequest.from_validation(exc) from None
 
 
 def error_response(error: PlayhubError) -> dict[str, Any]:

@@ -156,10 +156,7 @@ def _body(app: APIGatewayRestResolver, model: type[T]) -> T:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
-        )
-        raise BadRequest(problems) from None
+        raise BadRequest.from_validation(exc) from None
 
 
 def _player(player_id: str) -> str:
