@@ -97,7 +97,7 @@ def test_only_wallets_changed_in_the_hours_read_are_checked(
     assert backend.ledger.last_reconciled_hour() == hour_of(later)
 
 
-def test_the_scheduled_function_reports_mismatches_as_a_metric(  # noqa: PLR0917
+def test_the_scheduled_function_reports_mismatches_as_a_metric(
     playhub: Playhub,
     player: Player,
     backend: Backend,

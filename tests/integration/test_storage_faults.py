@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 from conftest import Backend, Player
+from integration.test_case_table import emitted_metrics
 from support.harness import Playhub
 
 from playhub_wallet.ledger import DynamoLedger
@@ -86,7 +87,12 @@ def test_conflicts_and_throttling_are_retried_and_the_bet_lands_once(
 
 
 def test_storage_busy_past_the_time_budget_is_500_with_nothing_written(
-    playhub: Playhub, player: Player, backend: Backend, wallet: WalletService, monkeypatch: pytest.MonkeyPatch
+    playhub: Playhub,
+    player: Player,
+    backend: Backend,
+    wallet: WalletService,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from playhub_wallet import http
 
@@ -100,6 +106,7 @@ def test_storage_busy_past_the_time_budget_is_500_with_nothing_written(
     assert "storage busy" in answer.body["details"]
     assert backend.view.wallet(player.wallet_key).balance == Decimal("100.00")
     assert backend.view.entry(player.wallet_key, Action.BET, answer.payload["tx_id"]) is None
+    assert emitted_metrics(capsys.readouterr().out).get("Bet5xx") == [1.0]  # what CallbackServerErrorsAlarm watches
 
 
 def test_a_commit_whose_answer_was_lost_is_answered_as_applied_and_not_applied_twice(
