@@ -122,6 +122,8 @@ def test_a_demo_launch_creates_no_session(operator: Operator) -> None:
     [
         ({"status": 500, "json": {"message": "boom", "details": ""}}, 502),
         ({"status": 401, "json": {"message": "wrong signature", "details": ""}}, 502),
+        ({"status": 404, "json": {"message": "game not found", "details": ""}}, 404),
+        ({"status": 409, "json": {"message": "session exists", "details": ""}}, 409),
         ({"body": requests.exceptions.ReadTimeout("slow")}, 504),
     ],
 )

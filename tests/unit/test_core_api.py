@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
+import socket
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
@@ -260,3 +264,50 @@ def test_a_malformed_answer_is_an_error_not_a_crash(client: CoreApiClient) -> No
 
     with pytest.raises(CoreApiError, match="unexpected answer"):
         client.create_game(CreateGameRequest(gameid="g", currency="EUR", locale="en_us"))
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Accepts connections and reads requests, but never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/api/v1"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+@pytest.mark.parametrize("call", ["launch", "read"])
+def test_an_answer_that_never_comes_is_a_timeout_not_unreachable(silent_server: str, call: str) -> None:
+    client = CoreApiClient(silent_server, CID, lambda: KEY, connect_timeout=0.5, read_timeout=0.2)
+    calls = {
+        "launch": lambda: client.create_game(CreateGameRequest(gameid="g", currency="EUR", locale="en_us")),
+        "read": client.currencies,
+    }
+    with pytest.raises(CoreApiTimeout):
+        calls[call]()
+
+
+def test_a_refused_connection_is_unreachable() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once closed
+    client = CoreApiClient(f"http://127.0.0.1:{port}/api/v1", CID, lambda: KEY, connect_timeout=0.5)
+    with pytest.raises(CoreApiError) as failure:
+        client.currencies()
+    assert (failure.value.status, failure.value.message) == (None, "Playhub is unreachable")
+    assert not isinstance(failure.value, CoreApiTimeout)

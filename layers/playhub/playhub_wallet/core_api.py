@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 import requests
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter, ValidationError
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from playhub_wallet.errors import Conflict, NotFound, UpstreamError, UpstreamTimeout
@@ -162,10 +163,10 @@ _CONNECT_ONLY = Retry(
 )
 # Reads and idempotent writes may also be retried after a 5xx or a dropped answer.
 _SAFE_TO_REPEAT = Retry(
-    total=2,
-    connect=2,
-    read=2,
-    status=2,
+    total=1,
+    connect=1,
+    read=1,
+    status=1,
     other=0,
     backoff_factor=0.2,
     allowed_methods=None,
@@ -188,7 +189,7 @@ class CoreApiClient:
         cid: str,
         api_key: Callable[[], str],
         *,
-        connect_timeout: float = 3.05,
+        connect_timeout: float = 2.0,
         read_timeout: float = 10.0,
     ) -> None:
         self._base_url = base_url.rstrip("/")
@@ -256,6 +257,12 @@ class CoreApiClient:
             response = session.request(method, url, timeout=self._timeout, **kwargs)
         except requests.Timeout as exc:
             raise CoreApiTimeout(f"{method} {path}: {type(exc).__name__}") from exc
+        except requests.ConnectionError as exc:
+            # urllib3 wraps a read timeout it did not retry in MaxRetryError: the request was sent.
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            if isinstance(reason, ReadTimeoutError):
+                raise CoreApiTimeout(f"{method} {path}: read timeout") from exc
+            raise CoreApiError(None, "Playhub is unreachable", f"{method} {path}: {type(exc).__name__}") from exc
         except requests.RequestException as exc:
             raise CoreApiError(None, "Playhub is unreachable", f"{method} {path}: {type(exc).__name__}") from exc
         if response.status_code >= 400:

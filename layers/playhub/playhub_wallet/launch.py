@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from playhub_wallet.core_api import CoreApiClient, CreateGameRequest, CreateGameResponse, User, call_playhub
-from playhub_wallet.errors import Forbidden, UpstreamError, UpstreamTimeout
+from playhub_wallet.errors import Forbidden
 from playhub_wallet.operator_models import LaunchRequest, LaunchResponse
 from playhub_wallet.state import Wallet, WalletKey
 from playhub_wallet.wallet import WalletService
@@ -43,7 +43,8 @@ class GameLauncher:
         session = self._wallet.open_session(request.player_id, request.currency, request.game_id)
         try:
             answer = self._create_game(request, session_id=session.session_id)
-        except (UpstreamError, UpstreamTimeout):
+        except Exception:
+            # Whatever went wrong, a session Playhub may never have seen must not stay active.
             self._store.update_session(session.session_id, status=FAILED)
             raise
         self._store.update_session(session.session_id, game_session_id=answer.game_session_id)
