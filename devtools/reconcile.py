@@ -23,7 +23,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--since", help="first UTC hour to read changes from (default: where the last run stopped)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    report = Reconciler(DynamoLedger(create_client(args.endpoint), args.table)).run(int(time.time()), args.since)
+    try:
+        report = Reconciler(DynamoLedger(create_client(args.endpoint), args.table)).run(int(time.time()), args.since)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.json:
         print(
             json.dumps(

@@ -94,7 +94,7 @@ def test_only_wallets_changed_in_the_hours_read_are_checked(
     report = Reconciler(backend.ledger).run(later, since_hour=hour_of(later - 3600))
 
     assert (report.wallets_checked, report.entries_checked) == (0, 0)
-    assert backend.ledger.last_reconciled_hour() == hour_of(later)
+    assert backend.ledger.last_reconciled_hour() is None  # a run by hand leaves the schedule's marker alone
 
 
 def test_the_scheduled_function_reports_mismatches_as_a_metric(
@@ -157,6 +157,62 @@ def test_a_long_pause_is_caught_up_over_several_runs(backend: Backend, clock: Fa
 
     assert [len(first.hours), len(second.hours), len(third.hours)] == [48, 48, 7]  # each rereads its last hour
     assert third.hours[-1] == hour_of(clock.now())
+
+
+def tamper_balance(backend: Backend, player: Player, delta: str) -> None:
+    backend.client.update_item(
+        TableName=backend.table_name,
+        Key={"pk": {"S": f"PLAYER#{player.wallet_key.player_id}"}, "sk": {"S": "WALLET#EUR"}},
+        UpdateExpression="SET balance = balance + :delta",
+        ExpressionAttributeValues={":delta": {"N": delta}},
+    )
+
+
+def test_a_mismatch_is_reported_on_every_run_until_it_is_dealt_with(
+    playhub: Playhub, player: Player, backend: Backend, clock: FakeClock
+) -> None:
+    play_some(playhub, player)
+    tamper_balance(backend, player, "0.01")
+    reconciler = Reconciler(backend.ledger)
+
+    runs = []
+    for _ in range(8):  # two hours of runs, long after the wallet's hour of change
+        runs.append(len(reconciler.run(clock.now()).mismatches))
+        clock.advance(15 * 60)
+    tamper_balance(backend, player, "-0.01")  # a human repairs it
+    repaired = reconciler.run(clock.now())
+
+    assert runs == [1] * 8
+    assert (repaired.mismatches, backend.ledger.rechecks()) == ([], {})
+
+
+def test_entries_missing_from_the_index_for_over_an_hour_are_a_mismatch(
+    playhub: Playhub, player: Player, backend: Backend, clock: FakeClock
+) -> None:
+    play_some(playhub, player)
+    reconciler = Reconciler(LaggingIndex(backend.ledger))  # type: ignore[arg-type]
+
+    first = reconciler.run(clock.now())
+    clock.advance(30 * 60)
+    still = reconciler.run(clock.now())
+    clock.advance(31 * 60)
+    late = reconciler.run(clock.now())
+
+    assert (first.pending, still.pending, still.mismatches) == ([player.wallet_key], [player.wallet_key], [])
+    assert [m.reason for m in late.mismatches] == ["ledger entries missing from the history index for over an hour"]
+
+
+def test_a_run_just_after_the_hour_leaves_that_hour_to_be_read_again(backend: Backend, clock: FakeClock) -> None:
+    hour_start = clock.now() - clock.now() % 3600
+    Reconciler(backend.ledger).run(hour_start + 60)  # one minute into the hour
+
+    assert backend.ledger.last_reconciled_hour() == hour_of(hour_start - 1)  # the previous hour
+
+
+@pytest.mark.parametrize("since", ["2026-11-24", "2099010100", "20261301xx"])
+def test_a_bad_since_is_refused(backend: Backend, clock: FakeClock, since: str) -> None:
+    with pytest.raises(ValueError, match="since must be an hour"):
+        Reconciler(backend.ledger).run(clock.now(), since_hour=since)
 
 
 def test_hours_between_counts_utc_hours() -> None:

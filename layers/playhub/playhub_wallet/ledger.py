@@ -13,6 +13,7 @@ One table holds every kind of item (docs/architecture.md, "The table"):
 | campaign by frc_id  | FRC#<playhub campaign id>         | CAMPAIGN          |
 | reconciled up to    | PLAYER#<player_id>                | RECONCILED#<cur.> |
 | reconciliation run  | RECONCILIATION                    | STATE             |
+| wallet to recheck   | RECONCILIATION#RECHECK            | <player>#<cur.>   |
 
 Every wallet write stamps changed_bucket = <UTC hour>#<shard>, indexed by the keys-only
 "changes" index, so reconciliation finds the wallets that changed without a scan.
@@ -117,6 +118,11 @@ def checkpoint_key(key: WalletKey) -> dict[str, str]:
 
 
 RECONCILIATION_STATE = {"pk": "RECONCILIATION", "sk": "STATE"}
+RECHECK_PK = "RECONCILIATION#RECHECK"
+
+
+def recheck_key(key: WalletKey) -> dict[str, str]:
+    return {"pk": RECHECK_PK, "sk": f"{key.player_id}#{key.currency}"}
 
 
 def campaign_key(external_id: str) -> dict[str, str]:
@@ -422,6 +428,37 @@ class DynamoLedger:
     def save_reconciled_hour(self, hour: str) -> None:
         item = {**RECONCILIATION_STATE, "entity": "reconciliation", "last_hour": hour}
         self._call("put_item", TableName=self._table, Item=_serialize(item))
+
+    def rechecks(self) -> dict[WalletKey, int]:
+        """Wallets a run flagged (mismatch or pending), with when they were first flagged."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :recheck",
+            "ExpressionAttributeValues": _serialize({":recheck": RECHECK_PK}),
+            "ConsistentRead": True,
+        }
+        flagged: dict[WalletKey, int] = {}
+        while True:
+            answer = self._call("query", **request)
+            for item in answer.get("Items", []):
+                plain = _deserialize(item) or {}
+                flagged[WalletKey(plain["player_id"], plain["currency"])] = int(plain["flagged_at"])
+            if "LastEvaluatedKey" not in answer:
+                return flagged
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def flag_recheck(self, key: WalletKey, since: int) -> None:
+        item = {
+            **recheck_key(key),
+            "entity": "reconciliation",
+            "player_id": key.player_id,
+            "currency": key.currency,
+            "flagged_at": since,
+        }
+        self._call("put_item", TableName=self._table, Item=_serialize(item))
+
+    def clear_recheck(self, key: WalletKey) -> None:
+        self._call("delete_item", TableName=self._table, Key=_serialize(recheck_key(key)))
 
     # Building blocks ---------------------------------------------------------------------
 
