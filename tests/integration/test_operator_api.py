@@ -14,6 +14,7 @@ import pytest
 import requests
 import responses
 from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
+from integration.test_case_table import emitted_metrics
 from support.harness import FakeLambdaContext, Playhub, handler_module, operator_event, operator_function
 
 from playhub_wallet import operator_api
@@ -128,7 +129,7 @@ def test_a_demo_launch_creates_no_session(operator: Operator) -> None:
     ],
 )
 def test_a_launch_playhub_refuses_marks_the_session_failed(
-    operator: Operator, backend: Backend, failure: dict[str, Any], status: int
+    operator: Operator, backend: Backend, failure: dict[str, Any], status: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     responses.replace(responses.POST, f"{CORE}/game-create-new", **failure)
 
@@ -139,6 +140,8 @@ def test_a_launch_playhub_refuses_marks_the_session_failed(
     session_id = playhub_requests("/game-create-new")[-1]["sessionid"]
     assert backend.ledger.get_session(session_id).status == "failed"
     assert Playhub().bet(session_id, "0").status == 404
+    server_errors = emitted_metrics(capsys.readouterr().out).get("ServerErrors")
+    assert server_errors == ([1.0] if status >= 500 else None)  # what OperatorServerErrorsAlarm watches
 
 
 @pytest.mark.parametrize(
@@ -319,7 +322,7 @@ def test_a_campaign_is_created_traced_extended_and_cancelled(operator: Operator)
     cancelled = operator.call("POST", "/campaigns/spring-1/cancel")
 
     assert (created[0], created[1]["playhub_id"], created[1]["status"]) == (201, FRC_ID, "active")
-    assert repeated[1] == created[1]
+    assert (repeated[0], repeated[1]) == (200, created[1])
     assert len(playhub_requests("/free-rounds")) == 1  # the repeat did not create twice
     assert traced[1]["external_id"] == "spring-1"
     assert extended[1]["valid_until"] == "2099-02-01T00:00:00Z"
@@ -357,6 +360,36 @@ def test_a_campaign_playhub_has_but_we_never_recorded_is_adopted(operator: Opera
 
     assert (status, adopted["playhub_id"]) == (201, FRC_ID)
     assert operator.call("GET", f"/campaigns/by-frc/{FRC_ID}")[0] == 200
+
+
+def test_repeating_a_landed_create_after_valid_from_passed_answers_the_campaign(
+    operator: Operator, backend: Backend
+) -> None:
+    responses.post(f"{CORE}/free-rounds", json={"id": FRC_ID, "external_id": "spring-1"})
+    operator.call("POST", "/campaigns", {**CAMPAIGN, "valid_from": "2099-01-01T00:00:00Z"})
+    recorded = backend.ledger.campaign("spring-1")
+    backend.ledger.put_campaign(type(recorded)(**{**recorded.__dict__, "valid_from": "2020-01-01T00:00:00Z"}))
+
+    status, answer = operator.call("POST", "/campaigns", {**CAMPAIGN, "valid_from": "2020-01-01T00:00:00Z"})
+
+    assert (status, answer["playhub_id"]) == (200, FRC_ID)
+
+
+@pytest.mark.parametrize("change", [{"valid_from": "2099-02-01T00:00:00Z"}, {"game_id": "crash"}, {"bet_line": 2}])
+def test_the_same_external_id_for_another_campaign_is_409(operator: Operator, change: dict[str, Any]) -> None:
+    responses.post(f"{CORE}/free-rounds", json={"id": FRC_ID, "external_id": "spring-1"})
+    operator.call("POST", "/campaigns", CAMPAIGN)
+
+    assert operator.call("POST", "/campaigns", {**CAMPAIGN, **change})[0] == 409
+
+
+@pytest.mark.parametrize(
+    "cursor", ["eyJwayI6IiIsInNrIjoiIiwiaGlzdG9yeV9wayI6IldBTExFVCNwLWN1ciNFVVIiLCJoaXN0b3J5X3NrIjoiIn0"]
+)
+def test_a_forged_cursor_for_the_right_wallet_is_400_not_500(operator: Operator, cursor: str) -> None:
+    operator.deposit("p-cur", "1.00", "c-1")
+    status, answer = operator.call("GET", "/players/p-cur/wallets/EUR/transactions", query={"cursor": cursor})
+    assert (status, answer["message"]) == (400, "bad request")
 
 
 def test_a_campaign_starting_in_the_past_is_400_and_unknown_ones_404(operator: Operator) -> None:

@@ -120,6 +120,8 @@ ALARM_METRICS_FROM_CODE = {
     ("Anomalies", "playhub-win"),
     ("Anomalies", "playhub-refund"),
     ("ReconciliationMismatches", "playhub-reconciliation"),
+    ("ServerErrors", "playhub-launch"),
+    ("ServerErrors", "playhub-operator"),
 }
 
 
@@ -128,7 +130,7 @@ def alarms() -> dict[str, Any]:
 
 
 def test_every_alarm_notifies_the_alarm_topic() -> None:
-    assert len(alarms()) == 18  # 5xx, 4 latency, 7 functions, 2 DynamoDB, 4 of our own metrics
+    assert len(alarms()) == 19  # 2 for 5xx, 4 latency, 7 functions, 2 DynamoDB, 4 of our own metrics
     for properties in alarms().values():
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert properties["TreatMissingData"] == "notBreaching"

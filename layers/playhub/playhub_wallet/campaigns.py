@@ -41,13 +41,17 @@ class Campaigns:
         self._external_cid = external_cid
         self._now = now
 
-    def create(self, request: CampaignRequest) -> Campaign:
-        """Idempotent on external_id: repeating a create that landed answers the same campaign."""
-        if request.valid_from <= self._now.now(UTC):
-            raise BadRequest("valid_from: must be in the future")
+    def create(self, request: CampaignRequest) -> tuple[Campaign, bool]:
+        """The campaign, and whether this call created it.
+
+        Idempotent on external_id: repeating a create that landed answers the same campaign, even
+        once valid_from has passed; the same external_id for another campaign is a conflict.
+        """
         recorded = self._store.campaign(request.external_id)
         if recorded is not None:
-            return self._same_or_conflict(recorded, request)
+            return self._same_or_conflict(recorded, request), False
+        if request.valid_from <= self._now.now(UTC):
+            raise BadRequest("valid_from: must be in the future")
         try:
             playhub_id = call_playhub(
                 lambda: self._core.create_free_rounds(
@@ -67,10 +71,10 @@ class Campaigns:
         except Conflict:
             # Created at Playhub before, but never recorded here (our write failed): adopt it if it matches.
             existing = call_playhub(lambda: self._core.free_rounds(external_id=request.external_id))
-            return self._same_or_conflict(self._record(existing), request)
+            return self._same_or_conflict(self._record(existing), request), True
         campaign = self._campaign(request, playhub_id, ACTIVE)
         self._store.put_campaign(campaign)
-        return campaign
+        return campaign, True
 
     def get(self, external_id: str) -> Campaign:
         campaign = self._store.campaign(external_id)
@@ -133,14 +137,10 @@ class Campaigns:
             created_at=int(self._now.now(UTC).timestamp()),
         )
 
-    @staticmethod
-    def _same_or_conflict(campaign: Campaign, request: CampaignRequest) -> Campaign:
-        same = (campaign.game_id, campaign.currency, campaign.quantity, campaign.bet_line) == (
-            request.game_id,
-            request.currency,
-            request.quantity,
-            request.bet_line,
-        )
-        if not same:
+    def _same_or_conflict(self, campaign: Campaign, request: CampaignRequest) -> Campaign:
+        """Compares what is fixed at creation; valid_until and user_ids may have been changed since."""
+        asked = self._campaign(request, campaign.playhub_id, campaign.status)
+        fixed = ("game_id", "currency", "quantity", "bet_line", "valid_from")
+        if any(getattr(asked, name) != getattr(campaign, name) for name in fixed):
             raise Conflict(f"external_id {request.external_id} was already used for another campaign")
         return campaign

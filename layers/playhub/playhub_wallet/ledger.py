@@ -592,7 +592,17 @@ def _decode_cursor(cursor: str, wallet_history_pk: str) -> dict[str, Any]:
         plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error):
         raise ValueError("cursor is not one this service issued") from None
-    if not isinstance(plain, dict) or set(plain) != _CURSOR_KEYS or plain["history_pk"] != wallet_history_pk:
+    well_formed = (
+        isinstance(plain, dict)
+        and set(plain) == _CURSOR_KEYS
+        and all(isinstance(value, str) and value for value in plain.values())
+        and plain["history_pk"] == wallet_history_pk
+        and str(plain["pk"]).startswith("TX#")
+        and plain["sk"] == "TX"
+        and str(plain["history_sk"]).isdigit()
+        and len(str(plain["history_sk"])) == 12
+    )
+    if not well_formed:
         raise ValueError("cursor is not one this service issued for this wallet")
     return {name: {"S": str(value)} for name, value in plain.items()}
 

@@ -81,3 +81,8 @@ def record_reconciliation(report: ReconciliationReport) -> None:
             "mismatches": len(report.mismatches),
         },
     )
+
+
+def record_operator_server_error() -> None:
+    """A 5xx of the launch or operator routes: caught by the resolver, so Lambda never sees it fail."""
+    metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)

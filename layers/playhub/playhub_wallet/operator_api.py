@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from playhub_wallet import rules
 from playhub_wallet.errors import BadRequest, Conflict, PayloadMismatch, PlayhubError
 from playhub_wallet.money import CURRENCY_PATTERN, format_amount
-from playhub_wallet.observability import logger
+from playhub_wallet.observability import logger, record_operator_server_error
 from playhub_wallet.operator_models import (
     BlockRequest,
     CampaignChange,
@@ -98,8 +98,8 @@ def operator_app() -> APIGatewayRestResolver:
 
     @app.post("/campaigns")
     def create_campaign() -> Response[str]:
-        campaign = operator_runtime().campaigns.create(_body(app, CampaignRequest))
-        return _json(201, _campaign(campaign))
+        campaign, created = operator_runtime().campaigns.create(_body(app, CampaignRequest))
+        return _json(201 if created else 200, _campaign(campaign))
 
     @app.get("/campaigns/<external_id>")
     def get_campaign(external_id: str) -> dict[str, Any]:
@@ -130,6 +130,8 @@ def _resolver() -> APIGatewayRestResolver:
     def refused(error: PlayhubError) -> Response[str]:
         log = logger.error if error.status >= 500 else logger.warning
         log("operator request refused", extra={"status": error.status, "reason": error.details})
+        if error.status >= 500:
+            record_operator_server_error()
         return _json(error.status, {"message": error.message, "details": error.details})
 
     @app.not_found
@@ -139,6 +141,7 @@ def _resolver() -> APIGatewayRestResolver:
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def failed(_: Exception) -> Response[str]:
         logger.exception("operator request failed")
+        record_operator_server_error()
         return _json(500, {"message": "internal server error", "details": "unexpected error"})
 
     return app
@@ -189,7 +192,7 @@ def _transfer(
     try:
         result = parts.wallet.transfer(direction(key, request.amount, request.reference), deadline=parts.deadline())
     except PayloadMismatch as exc:
-        raise Conflict(f"reference {request.reference} was already used with another amount") from exc
+        raise Conflict(f"reference {request.reference} was already used for another transfer") from exc
     return {**result.response.model_dump(), "replayed": result.replayed}
 
 
