@@ -237,36 +237,24 @@ class DynamoLedger:
 
         A wallet that does not exist yet is created empty, so it is complete for the next callback.
         """
-        self._call(
-            "update_item",
-            **self._update(
-                wallet_key(key),
-                "SET #blocked = :blocked, #balance = if_not_exists(#balance, :zero),"
-                " #version = if_not_exists(#version, :zero_version),"
-                " #entity = :wallet, #player_id = :player, #currency = :currency",
-                None,
-                {
-                    ":blocked": blocked,
-                    ":zero": ZERO,
-                    ":zero_version": 0,
-                    ":wallet": "wallet",
-                    ":player": key.player_id,
-                    ":currency": key.currency,
-                },
-            )["Update"],
-        )
+        self._upsert_wallet(key, {"blocked": blocked})
 
     # The operator's side -----------------------------------------------------------------
 
     def ensure_wallet(self, key: WalletKey) -> Wallet:
         """The wallet, created empty (balance 0, version 0) if the player never had one."""
+        return self._upsert_wallet(key)
+
+    def _upsert_wallet(self, key: WalletKey, changes: Mapping[str, Any] | None = None) -> Wallet:
+        """Create the wallet empty if it is missing (never touching balance or version otherwise)."""
+        assignments = "".join(f", #{name} = :{name}" for name in changes or {})
         answer = self._call(
             "update_item",
             ReturnValues="ALL_NEW",
             **self._update(
                 wallet_key(key),
                 "SET #balance = if_not_exists(#balance, :zero), #version = if_not_exists(#version, :zero_version),"
-                " #entity = :wallet, #player_id = :player, #currency = :currency",
+                " #entity = :wallet, #player_id = :player, #currency = :currency" + assignments,
                 None,
                 {
                     ":zero": ZERO,
@@ -274,6 +262,7 @@ class DynamoLedger:
                     ":wallet": "wallet",
                     ":player": key.player_id,
                     ":currency": key.currency,
+                    **{f":{name}": value for name, value in (changes or {}).items()},
                 },
             )["Update"],
         )
