@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from support.harness import round_payload
 
 from devtools.callbacks import SAMPLE_CALLBACK_KEY
 from devtools.dynamodb_local import free_port
@@ -122,15 +123,14 @@ def test_errors_come_back_as_api_gateway_would_send_them(gateway: Gateway) -> No
     assert gateway.post("/nowhere", b"{}")[0] == 404
 
 
+def run(command: list[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """A command as a user types it in the checkout; the test reads its exit code and output."""
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+
+
 def cli(gateway: Gateway, *args: str) -> tuple[int, str]:
     """playhub-ops as a user runs it, against the local gateway."""
-    done = subprocess.run(  # noqa: PLW1510 - the exit code is what the test reads
-        [sys.executable, "-m", "playhub_ops", "--url", gateway.base_url, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run([sys.executable, "-m", "playhub_ops", "--url", gateway.base_url, *args], timeout=60)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -141,17 +141,7 @@ def test_the_operator_cli_launches_funds_and_reads_history(gateway: Gateway) -> 
 
     assert cli(gateway, "deposit", "carol", "EUR", "30.00", "--reference", "wire-9")[1].startswith("balance 30.00")
     assert "already done" in cli(gateway, "deposit", "carol", "EUR", "30.00", "--reference", "wire-9")[1]
-    status, _ = gateway.signed(
-        "/bet",
-        {
-            "action": "bet",
-            "type": "bet",
-            "session_id": session_id,
-            "amount": "4.00",
-            "tx_id": "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d",
-            "round_id": "7b6c5d4e-3f2a-4b1c-8d9e-0f1a2b3c4d5e",
-        },
-    )
+    status, _ = gateway.signed("/bet", round_payload("bet", session_id, "4.00"))
     assert status == 200
 
     code, balance = cli(gateway, "balance", "carol")
@@ -164,17 +154,7 @@ def test_the_operator_cli_blocks_lists_and_runs_campaigns(gateway: Gateway) -> N
     code, launched = cli(gateway, "--json", "launch", "dave", "ph_limbo_97", "EUR")
     session_id = json.loads(launched)["session_id"]
     assert cli(gateway, "block", "dave")[1].startswith("dave blocked")
-    blocked_bet = gateway.signed(
-        "/bet",
-        {
-            "action": "bet",
-            "type": "bet",
-            "session_id": session_id,
-            "amount": "0",
-            "tx_id": "8c7d6e5f-4a3b-4c2d-9e1f-0a1b2c3d4e5f",
-            "round_id": "9d8e7f6a-5b4c-4d3e-8f2a-1b2c3d4e5f6a",
-        },
-    )
+    blocked_bet = gateway.signed("/bet", round_payload("bet", session_id, "0"))
     assert blocked_bet[1]["message"] == "unauthorized"
     assert cli(gateway, "launch", "dave", "ph_limbo_97", "EUR")[0] == 1  # refused: 403
 
@@ -221,16 +201,7 @@ def test_the_readme_session_works_as_written(gateway: Gateway) -> None:
     script = "set -euo pipefail\n" + block.replace("127.0.0.1:3000", f"127.0.0.1:{port}").replace(
         "make demo ARGS=", f"make --no-print-directory demo PORT={port} ARGS="
     )
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    done = subprocess.run(
-        ["bash", "-c", script],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run(["bash", "-c", script])
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert '"balance": "50.00"' in done.stdout
@@ -239,7 +210,7 @@ def test_the_readme_session_works_as_written(gateway: Gateway) -> None:
 
 
 def test_make_smoke_certifies_a_stage(gateway: Gateway) -> None:
-    done = subprocess.run(
+    done = run(
         [
             "make",
             "--no-print-directory",
@@ -247,12 +218,7 @@ def test_make_smoke_certifies_a_stage(gateway: Gateway) -> None:
             f"STAGE_URL={gateway.base_url}",
             f"KEY={gateway.key}",
             "ARGS=--rounds 30",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+        ]
     )
 
     assert done.returncode == 0, done.stdout + done.stderr

@@ -6,7 +6,6 @@ import importlib.util
 import json
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -14,7 +13,6 @@ from typing import Any
 
 from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, callback_event, playhub_id
 from playhub_wallet.models import Action
-from playhub_wallet.signing import SIGNATURE_HEADER
 from playhub_wallet.state import EntryKey, LedgerEntry, LedgerPort, Reads, Wallet, WalletKey
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,9 +133,6 @@ class Playhub:
         }
         return self.send(payload)
 
-    def signed_headers(self, signature: str) -> dict[str, str]:
-        return {SIGNATURE_HEADER: signature}
-
 
 def operator_event(method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> dict[str, Any]:
     """An API Gateway event for an operator route, as the casino backend's request arrives."""
@@ -206,6 +201,3 @@ class LedgerView:
     def entry(self, key: WalletKey, action: Action, playhub_tx_id: str) -> LedgerEntry | None:
         entry_key = EntryKey(action, playhub_tx_id)
         return self.ledger.load(Reads(None, key, (entry_key,))).entry(entry_key)
-
-
-Teardown = Callable[[], None]

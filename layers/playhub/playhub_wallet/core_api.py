@@ -8,7 +8,7 @@ a 5xx or a read timeout only where the call is safe to repeat (see docs/playhub-
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Any, TypeVar
 
 import requests
@@ -310,7 +310,3 @@ def _required(value: str | None, what: str) -> str:
     if not value:
         raise ValueError(f"{what} is required")
     return value
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

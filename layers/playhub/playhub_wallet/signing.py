@@ -48,10 +48,6 @@ def sign(key: str, message: bytes) -> str:
     return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
-def sign_payload(key: str, payload: Any) -> str:
-    return sign(key, canonical_json(payload))
-
-
 def parse_json_body(raw_body: bytes) -> Any:
     """The body as JSON with numbers kept as Decimal; raises ValueError when it is not JSON."""
     return json.loads(raw_body.decode("utf-8"), parse_float=Decimal, parse_constant=_not_json)
