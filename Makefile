@@ -38,13 +38,13 @@ smoke: install
 	$(PY) -m devtools.smoke --url $(STAGE_URL) $(if $(STACK),--stack $(STACK)) $(if $(SECRET),--secret $(SECRET)) \
 	  $(if $(KEY),--key $(KEY)) $(ARGS)
 
-test: install
+test: install $(SAM)
 	$(PY) -m pytest -n 2
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/playhub/playhub_wallet devtools playhub_ops tests
+	$(VENV)/bin/mypy layers/playhub/playhub_wallet layers/build_layer.py devtools playhub_ops tests
 	@for app in functions/*/app.py; do $(VENV)/bin/mypy "$$app" || exit 1; done
 
 format: $(VENV)/.installed

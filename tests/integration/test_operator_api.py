@@ -18,7 +18,7 @@ from integration.test_case_table import emitted_metrics
 from support.harness import FakeLambdaContext, Playhub, handler_module, operator_event, operator_function
 
 from playhub_wallet import operator_api
-from playhub_wallet.runtime import build_operator_runtime
+from playhub_wallet.operator_runtime import build_operator_runtime
 from playhub_wallet.settings import CoreApiSettings, Settings
 from playhub_wallet.state import WalletKey
 from playhub_wallet.wallet import WalletService

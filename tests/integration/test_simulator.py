@@ -14,7 +14,7 @@ from support.harness import FakeLambdaContext, handler_module, operator_event, o
 from devtools.callbacks import api_gateway_event
 from devtools.simulator import Simulator
 from playhub_wallet import operator_api, rules
-from playhub_wallet.runtime import build_operator_runtime
+from playhub_wallet.operator_runtime import build_operator_runtime
 from playhub_wallet.settings import CoreApiSettings, Settings
 from playhub_wallet.state import WalletMove
 from playhub_wallet.wallet import WalletService

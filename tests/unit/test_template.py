@@ -24,7 +24,19 @@ def test_functions_run_python_3_13_on_arm64_within_playhubs_timeout() -> None:
     function_globals = TEMPLATE["Globals"]["Function"]
     assert (function_globals["Runtime"], function_globals["Architectures"]) == ("python3.13", ["arm64"])
     assert function_globals["Timeout"] <= 5
-    assert function_globals["Layers"] == [{"Ref": "PlayhubLayer"}]
+    assert function_globals["Layers"] == [
+        {"Ref": "PlayhubLayer"},
+        {"Fn::If": ["TracingActive", {"Ref": "PlayhubTracingLayer"}, {"Ref": "AWS::NoValue"}]},
+    ]
+
+
+def test_tracing_is_the_stacks_choice_and_off_by_default() -> None:
+    assert TEMPLATE["Parameters"]["Tracing"]["Default"] == "Disabled"
+    assert RESOURCES["PlayhubTracingLayer"]["Condition"] == "TracingActive"
+    function_globals = TEMPLATE["Globals"]["Function"]
+    assert function_globals["Tracing"] == {"Fn::If": ["TracingActive", "Active", "PassThrough"]}
+    disabled = function_globals["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"]
+    assert disabled == {"Fn::If": ["TracingActive", "false", "true"]}
 
 
 @pytest.mark.parametrize(("function", "path"), CALLBACKS.items())
@@ -41,10 +53,12 @@ def test_each_function_may_use_only_the_table_actions_it_needs(function: str, ac
     assert statements == [{"Effect": "Allow", "Action": actions, "Resource": {"Fn::GetAtt": ["LedgerTable", "Arn"]}}]
 
 
-def test_the_layer_is_built_by_sam_for_the_functions_runtime() -> None:
-    layer = RESOURCES["PlayhubLayer"]
-    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
-    assert layer["Properties"]["ContentUri"] == "layers/playhub/"
+@pytest.mark.parametrize(("layer_name", "folder"), [("PlayhubLayer", "playhub"), ("PlayhubTracingLayer", "tracing")])
+def test_the_layers_are_built_by_our_layer_builder_for_the_functions_architecture(layer_name: str, folder: str) -> None:
+    layer = RESOURCES[layer_name]
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    assert layer["Properties"]["ContentUri"] == f"layers/{folder}/"
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
 
 
 def test_the_ledger_table_is_kept_recoverable_and_only_sessions_expire() -> None:

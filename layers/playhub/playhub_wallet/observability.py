@@ -1,21 +1,54 @@
 """Logger, metrics and tracer shared by every function (powertools).
 
-POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE come from the template.
+POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE come from the template. Tracing is the
+stack's choice (parameter Tracing): when it is off, the X-Ray SDK is neither deployed nor imported.
 """
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from playhub_wallet.money import CurrencyTable
-from playhub_wallet.reconciliation import ReconciliationReport
 from playhub_wallet.rules import ANOMALIES, UNKNOWN_ORIGINAL
-from playhub_wallet.wallet import CallbackResult
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
+
+    from playhub_wallet.money import CurrencyTable
+    from playhub_wallet.reconciliation import ReconciliationReport
+    from playhub_wallet.wallet import CallbackResult
+
+
+class Untraced:
+    """Stands in for powertools' Tracer when tracing is off: same decorators, nothing recorded."""
+
+    def capture_lambda_handler(self, lambda_handler: Callable[..., Any] | None = None, **_: Any) -> Any:
+        return lambda_handler if lambda_handler is not None else (lambda handler: handler)
+
+    def capture_method(self, method: Callable[..., Any] | None = None, **_: Any) -> Any:
+        return method if method is not None else (lambda function: function)
+
+
+def tracing_enabled() -> bool:
+    """Only when the stack says so (the template always sets it): the X-Ray SDK is then deployed."""
+    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").strip().lower() in {"0", "false", "no", "off"}
+
+
+def build_tracer() -> Tracer:
+    if not tracing_enabled():
+        return cast("Tracer", Untraced())
+    from aws_lambda_powertools import Tracer  # noqa: PLC0415 - imports the X-Ray SDK
+
+    return Tracer()
+
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+tracer = build_tracer()
 
 
 def record_callback(action: str, result: CallbackResult, currencies: CurrencyTable) -> None:

@@ -24,7 +24,7 @@ from playhub_wallet.operator_models import (
     LaunchRequest,
     TransferRequest,
 )
-from playhub_wallet.runtime import OperatorRuntime, operator_runtime
+from playhub_wallet.operator_runtime import OperatorRuntime, operator_runtime
 from playhub_wallet.sessions import PLAYER_ID_PATTERN
 from playhub_wallet.state import Campaign, LedgerEntry, WalletKey
 

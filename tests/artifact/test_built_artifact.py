@@ -1,0 +1,127 @@
+"""What `sam build` produces is what runs: each function's handler, imported from the built
+artifact in an interpreter that sees only the function's code, the built layer and the Lambda
+runtime's own packages (never the dev venv)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devtools.artifact import Artifact
+from devtools.template import load_template
+
+FUNCTIONS = sorted(
+    name for name, resource in load_template()["Resources"].items() if resource["Type"] == "AWS::Serverless::Function"
+)
+CALLBACKS = ["BalanceFunction", "BetFunction", "WinFunction", "RefundFunction"]
+# What a callback never needs: the Core API client and everything behind it, and X-Ray when tracing is off.
+NOT_FOR_CALLBACKS = [
+    "requests",
+    "playhub_wallet.core_api",
+    "playhub_wallet.campaigns",
+    "playhub_wallet.launch",
+    "playhub_wallet.reconciliation",
+    "playhub_wallet.operator_runtime",
+    "playhub_wallet.operator_api",
+    "aws_xray_sdk",
+]
+
+
+def import_report(artifact: Artifact, function: str, **environment: str) -> dict[str, Any]:
+    result = subprocess.run(
+        artifact.command(function, "--import-only"),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "POWERTOOLS_TRACE_DISABLED": "true", **environment},
+    )
+    assert result.returncode == 0, f"{function} does not import from its artifact:\n{result.stderr[-3000:]}"
+    report: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    return report
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_handler_imports_from_its_artifact_alone(built_artifact: Artifact, function: str) -> None:
+    report = import_report(built_artifact, function)
+
+    roots = {
+        "code": built_artifact.functions[function].code_dir,
+        "layer": built_artifact.layer_dir,
+        "runtime": built_artifact.runtime_dir,
+    }
+    extra_paths = [entry for entry in report["sys_path"] if Path(entry) not in roots.values()]
+    assert all("site-packages" not in entry for entry in extra_paths), extra_paths  # the stdlib only
+    foreign = {name: origin for name, origin in report["modules"].items() if origin.startswith("elsewhere")}
+    assert foreign == {}
+    assert report["modules"]["app"] == "code"
+    assert report["modules"]["playhub_wallet"] == "layer"
+    assert report["modules"]["pydantic"] == "layer"
+    assert report["modules"]["boto3"] == "runtime"
+    if not built_artifact.fallback:
+        assert report["python"].startswith("3.13.")
+
+
+def test_nothing_of_the_dev_venv_is_importable_there(built_artifact: Artifact) -> None:
+    probe = "import importlib.util, json; print(json.dumps([importlib.util.find_spec(n) is not None for n in NAMES]))"
+    names = ["pytest", "moto", "yaml", "mypy", "responses", "boto3", "pydantic"]
+    result = subprocess.run(
+        [str(built_artifact.python), "-I", "-S", "-c", probe.replace("NAMES", repr(names))],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(result.stdout) == [False] * len(names)  # and the bootstrap adds only the artifact
+
+
+@pytest.mark.parametrize("function", CALLBACKS)
+def test_a_callback_imports_only_what_callbacks_use(built_artifact: Artifact, function: str) -> None:
+    modules = import_report(built_artifact, function)["modules"]
+    assert [name for name in NOT_FOR_CALLBACKS if name in modules] == []
+
+
+def test_the_operator_side_finds_its_http_client_in_the_layer(built_artifact: Artifact) -> None:
+    modules = import_report(built_artifact, "OperatorFunction")["modules"]
+    assert modules["requests"] == "layer"
+    assert modules["urllib3"] == "runtime"  # requests runs on the runtime's urllib3
+
+
+def test_the_layer_shadows_nothing_the_runtime_provides(built_artifact: Artifact) -> None:
+    def top_level(folder: Path) -> set[str]:
+        return {
+            path.name.removesuffix(".py").removesuffix(".pyc")
+            for path in folder.iterdir()
+            if not path.name.endswith((".dist-info", ".pth")) and path.name not in {"__pycache__", "bin"}
+        }
+
+    assert top_level(built_artifact.layer_dir) & top_level(built_artifact.runtime_dir) == set()
+
+
+def test_the_layer_ships_bytecode_for_the_runtime_python(built_artifact: Artifact) -> None:
+    ours = list((built_artifact.layer_dir / "playhub_wallet" / "__pycache__").glob("*.pyc"))
+    tag = "cpython-" + "".join(built_artifact.python_version.split(".")[:2])
+    assert ours
+    assert all(tag in path.name for path in ours)
+    third_party = built_artifact.layer_dir / "pydantic"
+    assert list(third_party.glob("*.pyc"))
+    assert not list(third_party.glob("*.py"))  # bytecode only: the sources are never read
+
+
+def test_tracing_turned_on_runs_on_the_tracing_layer(built_artifact: Artifact) -> None:
+    result = subprocess.run(
+        built_artifact.command("BetFunction", "--import-only", tracing=True),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "POWERTOOLS_TRACE_DISABLED": "false", "AWS_REGION": "eu-west-1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    modules = json.loads(result.stdout.splitlines()[-1])["modules"]
+    assert modules["aws_xray_sdk"] == "layer"
+    assert modules["botocore"] == "runtime"
