@@ -9,7 +9,7 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run demo smoke install test lint format build validate events dynamodb-local deploy clean
+.PHONY: run demo smoke install test bench lint format build validate events dynamodb-local deploy clean
 
 install: $(VENV)/.installed dynamodb-local
 
@@ -40,6 +40,10 @@ smoke: install
 
 test: install $(SAM)
 	$(PY) -m pytest -n 2
+
+# Layer size, cold start and warm latency of the built functions beside a bare boto3 handler.
+bench: install $(SAM)
+	$(PY) -m devtools.bench $(ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

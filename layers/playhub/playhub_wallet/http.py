@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -40,10 +39,9 @@ def handle_callback(event: dict[str, Any], context: LambdaContext, action: Actio
     started = time.monotonic()
     try:
         parts = runtime()
-        proxy_event = APIGatewayProxyEvent(event)
-        raw_body = _raw_body(proxy_event)
+        raw_body = _raw_body(event)
         parsed_body = _json_or_none(raw_body)
-        signature = proxy_event.headers.get(signing.SIGNATURE_HEADER)  # case-insensitive
+        signature = _header(event, signing.SIGNATURE_HEADER)
         if not signing.verify_callback(signature, raw_body, parsed_body, parts.callback_keys.current()):
             raise InvalidSignature("X-REQUEST-SIGN is missing or does not match the body")
         request = parse_request(action, parsed_body)
@@ -84,16 +82,30 @@ def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
 
-def _raw_body(event: APIGatewayProxyEvent) -> bytes:
+def _raw_body(event: dict[str, Any]) -> bytes:
     """The bytes Playhub sent; a body API Gateway could not have produced reads as empty."""
-    if event.body is None:
+    body = event.get("body")
+    if not isinstance(body, str):
         return b""
-    if not event.is_base64_encoded:
-        return event.body.encode("utf-8")
+    if not event.get("isBase64Encoded"):
+        return body.encode("utf-8")
     try:
-        return base64.b64decode(event.body, validate=True)
+        return base64.b64decode(body, validate=True)
     except binascii.Error:
         return b""
+
+
+def _header(event: dict[str, Any], name: str) -> str | None:
+    """A request header by name, in any case (HTTP header names are case-insensitive).
+
+    Read from the REST proxy event directly: powertools' event classes would load its whole
+    data_classes package (every AWS event type) into each callback's cold start.
+    """
+    wanted = name.lower()
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == wanted and isinstance(value, str):
+            return value
+    return None
 
 
 def _json_or_none(raw_body: bytes) -> Any | None:

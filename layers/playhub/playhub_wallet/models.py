@@ -49,7 +49,8 @@ SessionId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
 class CallbackRequest(BaseModel):
-    model_config = ConfigDict(strict=True, frozen=True, extra="ignore")
+    # defer_build: a function builds the validators of the models it uses, not of all four.
+    model_config = ConfigDict(strict=True, frozen=True, extra="ignore", defer_build=True)
 
     action: Action
     session_id: SessionId
@@ -95,14 +96,20 @@ REQUEST_MODELS: dict[Action, type[CallbackRequest]] = {
 
 
 class BalanceResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     balance: str
 
 
 class TransactionResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     balance: str
     tx_id: str
 
 
 class ErrorResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     message: str
     details: str

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from aws_lambda_powertools.utilities import parameters
-
 from playhub_wallet.errors import ServiceUnavailable
 
 
@@ -36,6 +34,9 @@ class KeySource:
 
     def current(self) -> tuple[str, ...]:
         try:
+            # powertools' parameters (and its SDK clients) load only where a key lives in AWS.
+            from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
+
             if self.local_value:
                 raw = self.local_value
             elif self.secret:
