@@ -9,7 +9,7 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run demo smoke install test bench lint format build validate events dynamodb-local deploy clean
+.PHONY: run demo smoke install test bench local-db invoke lint format build validate events dynamodb-local deploy clean
 
 install: $(VENV)/.installed dynamodb-local
 
@@ -25,7 +25,7 @@ dynamodb-local: $(VENV)/.installed
 	else echo "Java not found: the DynamoDB Local tests will be skipped"; fi
 
 # The stack on http://127.0.0.1:3000 (PORT to change), on DynamoDB Local; no AWS, no Docker.
-run: install
+run: install $(SAM)
 	$(PY) -m devtools.local_gateway $(ARGS)
 
 # Playhub, simulated, against `make run` (another terminal) or URL=...; ARGS for more, e.g.
@@ -70,6 +70,19 @@ build: $(SAM)
 	  py313=$$(pyenv versions --bare | grep -E '^3\.13' | tail -1); \
 	  export PYENV_VERSION="$$(pyenv version-name):$$py313"; \
 	fi; $(SAM) build
+
+# For `sam local invoke` (Docker): DynamoDB Local on port 8000 with the table and the session
+# the sample events play on. Then, in another terminal: make invoke FUNCTION=BetFunction EVENT=events/bet.json
+local-db: install
+	$(PY) -m devtools.local_db $(ARGS)
+
+# One function of the built stack in Lambda's own container (needs Docker), with env.json. On
+# Linux, host.docker.internal (where env.json finds DynamoDB Local) needs --add-host.
+invoke: build
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=BetFunction EVENT=events/bet.json"; exit 2; }
+	AWS_ACCESS_KEY_ID=$${AWS_ACCESS_KEY_ID:-local} AWS_SECRET_ACCESS_KEY=$${AWS_SECRET_ACCESS_KEY:-local} \
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM) local invoke $(FUNCTION) -e $(EVENT) --env-vars env.json \
+	  $(if $(filter Linux,$(shell uname -s)),--add-host host.docker.internal:host-gateway) $(ARGS)
 
 events: $(VENV)/.installed
 	$(PY) -m devtools.callbacks

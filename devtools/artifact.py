@@ -69,8 +69,9 @@ class Artifact:
         layers = [str(self.layer_dir)] + ([str(self.tracing_layer_dir)] if tracing else [])
         return [
             str(self.python),
-            "-I",
-            "-S",
+            "-I",  # nothing from the environment or the user's site
+            "-S",  # no site-packages: sys.path is what the bootstrap puts there
+            "-B",  # Lambda's file system is read-only: no bytecode written next to the code
             str(BOOTSTRAP),
             str(spec.code_dir),
             os.pathsep.join(layers),

@@ -144,15 +144,23 @@ def run_worker(command: list[str], env: dict[str, str]) -> tuple[float, dict[str
 
 
 def worker_command(built: artifact.Artifact, function: str | None, layer: Path, *args: str) -> list[str]:
-    code, handler = (
-        (BARE, "app.lambda_handler")
-        if function is None
-        else (
-            built.functions[function].code_dir,
-            built.functions[function].handler,
-        )
-    )
-    return [str(built.python), "-I", "-S", str(WORKER), str(code), str(layer), str(built.runtime_dir), handler, *args]
+    """function None: the bare handler, with no layer (boto3 from the runtime alone)."""
+    if function is None:
+        code, handler, layer = BARE, "app.lambda_handler", BARE / "no-layer"
+    else:
+        code, handler = built.functions[function].code_dir, built.functions[function].handler
+    return [
+        str(built.python),
+        "-I",
+        "-S",
+        "-B",
+        str(WORKER),
+        str(code),
+        str(layer),
+        str(built.runtime_dir),
+        handler,
+        *args,
+    ]
 
 
 def percentile(values: list[float], fraction: float) -> float:

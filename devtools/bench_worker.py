@@ -144,7 +144,8 @@ def main(argv: list[str]) -> None:
             import pstats  # noqa: PLC0415
 
             profiler.disable()
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+            order = os.environ.get("BENCH_PROFILE", "cumulative")
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(30)
         result["warm_ms"] = times
     print(json.dumps(result), flush=True)
 

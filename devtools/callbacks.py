@@ -96,11 +96,90 @@ def sample_events(session_id: str = SAMPLE_SESSION_ID) -> dict[str, dict[str, An
     return events
 
 
+def operator_event(
+    method: str,
+    resource: str,
+    path_parameters: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
+    query: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An operator route's REST proxy event, as API Gateway sends it after IAM let the caller in."""
+    path = resource.format(**(path_parameters or {}))
+    event = api_gateway_event(path, json.dumps(body) if body is not None else "", {}, stage="live")
+    event["resource"] = event["requestContext"]["resourcePath"] = resource
+    event["httpMethod"] = event["requestContext"]["httpMethod"] = method
+    event["pathParameters"] = path_parameters
+    event["queryStringParameters"] = query
+    event["multiValueQueryStringParameters"] = {name: [value] for name, value in query.items()} if query else None
+    event["body"] = json.dumps(body) if body is not None else None
+    event["requestContext"]["identity"] = {
+        "sourceIp": "10.0.0.1",
+        "userArn": "arn:aws:iam::123456789012:role/casino-backend",
+        "caller": "AROAEXAMPLE:casino-backend",
+    }
+    return event
+
+
+def other_sample_events(session_player: str = "player-1") -> dict[str, dict[str, Any]]:
+    """One event per other function: launch, the operator's reads and transfers, reconciliation."""
+    wallet = {"player_id": session_player, "currency": "EUR"}
+    events = {
+        "launch": operator_event(
+            "POST",
+            "/games/launch",
+            body={"player_id": session_player, "game_id": "ph_limbo_97", "currency": "EUR", "locale": "en_us"},
+        ),
+        "wallets": operator_event("GET", "/players/{player_id}/wallets", {"player_id": session_player}),
+        "deposit": operator_event(
+            "POST",
+            "/players/{player_id}/wallets/{currency}/deposits",
+            wallet,
+            body={"amount": "5.00", "reference": "sample-deposit"},
+        ),
+        "transactions": operator_event(
+            "GET", "/players/{player_id}/wallets/{currency}/transactions", wallet, query={"limit": "10"}
+        ),
+        "reconciliation": {  # what the schedule (EventBridge) sends
+            "version": "0",
+            "id": "5f2f8b0e-0000-4000-8000-000000000001",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": "2026-01-01T00:15:00Z",
+            "region": "eu-west-1",
+            "resources": ["arn:aws:events:eu-west-1:123456789012:rule/playhub-reconciliation"],
+            "detail": {},
+        },
+    }
+    for name, event in events.items():
+        if "requestContext" in event:
+            event["requestContext"]["requestId"] = f"sample-{name}"
+    return events
+
+
+# Which function answers which sample event (sam local invoke <Function> -e events/<name>.json).
+SAMPLE_EVENT_FUNCTIONS = {
+    "balance": "BalanceFunction",
+    "bet": "BetFunction",
+    "win": "WinFunction",
+    "refund": "RefundFunction",
+    "launch": "LaunchFunction",
+    "wallets": "OperatorFunction",
+    "deposit": "OperatorFunction",
+    "transactions": "OperatorFunction",
+    "reconciliation": "ReconciliationFunction",
+}
+
+
+def all_sample_events() -> dict[str, dict[str, Any]]:
+    return {**sample_events(), **other_sample_events()}
+
+
 def write_sample_events(directory: Path = EVENTS_DIR) -> None:
-    for action, event in sample_events().items():
-        (directory / f"{action}.json").write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
+    for name, event in all_sample_events().items():
+        (directory / f"{name}.json").write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
     write_sample_events()
-    print(f"wrote {EVENTS_DIR}/{{balance,bet,win,refund}}.json for session {SAMPLE_SESSION_ID}")
+    print(f"wrote {len(SAMPLE_EVENT_FUNCTIONS)} events into {EVENTS_DIR}, on session {SAMPLE_SESSION_ID}")

@@ -1,13 +1,15 @@
 """A stand-in for Playhub's Core API on 127.0.0.1, for local runs and tests.
 
 It checks our X-REQUEST-SIGN exactly as Playhub does and answers launch, games, currencies and
-free-rounds calls with plausible data. `python -m devtools.core_api_stub --port 3001`.
+free-rounds calls with plausible data. `python -m devtools.core_api_stub` (port: PORT + 1, so 3001
+beside `make run` on 3000).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -51,12 +53,12 @@ CURRENCIES = [
 
 
 class CoreApiStub:
-    def __init__(self, api_key: str = LOCAL_API_KEY, port: int = 0) -> None:
+    def __init__(self, api_key: str = LOCAL_API_KEY, port: int = 0, host: str = "127.0.0.1") -> None:
         self.api_key = api_key
         self.campaigns: dict[str, dict[str, Any]] = {}  # by Playhub id
         self.launches: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.server = ThreadingHTTPServer((host, port), self._handler())  # all interfaces for Docker only
 
     @property
     def url(self) -> str:
@@ -158,7 +160,7 @@ class CoreApiStub:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=3001)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")) + 1)
     parser.add_argument("--api-key", default=LOCAL_API_KEY)
     args = parser.parse_args()
     stub = CoreApiStub(args.api_key, args.port)

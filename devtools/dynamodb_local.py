@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -56,10 +57,37 @@ def free_port() -> int:
         return port
 
 
-def start(port: int, data_dir: Path | None = None) -> subprocess.Popen[bytes]:
-    """Start DynamoDB Local and wait until it accepts connections (about 1.5 s)."""
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("0.0.0.0", port))  # noqa: S104 - what DynamoDB Local would bind
+        except OSError:
+            return False
+        return True
+
+
+def stop(process: subprocess.Popen[bytes], grace_seconds: float = 5.0) -> None:
+    """Stop the JVM for sure: politely, then by force; and reap it."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace_seconds)
+
+
+def start(port: int, data_dir: Path | None = None, *, shared: bool = False) -> subprocess.Popen[bytes]:
+    """Start DynamoDB Local and wait until it accepts connections (about 1.5 s).
+
+    shared: one database for every access key and region (-sharedDb), for clients that bring
+    their own credentials, like `sam local invoke`'s containers.
+    """
     jar = ensure_jar()
     storage = ["-dbPath", str(data_dir)] if data_dir else ["-inMemory"]
+    if shared:
+        storage.append("-sharedDb")
     process = subprocess.Popen(
         [
             "java",

@@ -1,8 +1,12 @@
 """Serve the stack on 127.0.0.1 without AWS or Docker: `make run` (or python -m devtools.local_gateway).
 
-Routes, handlers and environment variables come from template.yaml, so there is no second
-route table to drift. Each HTTP request becomes an API Gateway REST proxy event for the
-unchanged handler. Storage is DynamoDB Local when Java is present, else moto's server;
+Routes come from template.yaml, so there is no second route table to drift. Each HTTP request
+becomes an API Gateway REST proxy event, and the function behind its route runs it as Lambda
+would: from the built artifact (devtools/artifact.py, rebuilt when the code changes), in its own
+warm worker processes with its own environment, cold starts and Timeout
+(devtools/lambda_runtime.py). The answers are API Gateway's: the function's proxy response, 502
+when the function fails, 504 past the 29 s integration timeout, 403 "Missing Authentication Token"
+for any other route or method. Storage is DynamoDB Local when Java is present, else moto's server;
 DYNAMODB_ENDPOINT points at any other.
 """
 
@@ -10,29 +14,37 @@ from __future__ import annotations
 
 import argparse
 import base64
-import importlib.util
+import binascii
+import contextlib
+import errno
 import json
 import os
 import re
 import shutil
+import signal
+import socketserver
+import sys
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import traceback
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from types import FrameType
+from typing import IO, Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import boto3
 
 from devtools import dynamodb_local
+from devtools.artifact import ArtifactError
+from devtools.artifact import ensure as ensure_artifact
 from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, signed_body
 from devtools.core_api_stub import LOCAL_API_KEY, CoreApiStub
+from devtools.lambda_runtime import FunctionPool, Invocation, resolve_environment
 from devtools.template import ROOT, ledger_table_definition, load_template
 from playhub_wallet.secret_keys import parse_key_list
 
@@ -40,7 +52,21 @@ LOCAL_TABLE = "playhub-wallet-local"
 LOCAL_CID = "00000000-0000-4000-8000-000000000001"
 DATA_DIR = ROOT / ".cache" / "local-data"
 STAGE = "local"
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+DEFAULT_WORKERS = 4
+INTEGRATION_TIMEOUT_SECONDS = 29.0  # API Gateway's limit on a Lambda integration
+# The demo wallet: one session id and one funding reference, so a restart finds them again
+# (deposits are idempotent on their reference) instead of topping the wallet up.
+DEMO_PLAYER, DEMO_CURRENCY, DEMO_GAME = "demo-player", "EUR", "ph_limbo_97"
+DEMO_FUNDING, DEMO_REFERENCE = "100.00", "demo-funding"
+# Headers API Gateway does not pass through from a proxy response (it renames them).
+_REMAPPED = {"connection", "content-length", "date", "server", "transfer-encoding"}
+_PROXY_FIELDS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
+
+
+class Invoker(Protocol):
+    """What a route's function is to the gateway (a FunctionPool; a stand-in in tests)."""
+
+    def invoke(self, event: dict[str, Any]) -> Invocation: ...
 
 
 @dataclass(frozen=True)
@@ -48,8 +74,6 @@ class Route:
     method: str
     path: str  # as in the template: /players/{player_id}/wallets
     function: str
-    handler: Handler
-    environment: dict[str, str]
     iam: bool  # guarded by IAM on AWS; not enforced locally
 
     @property
@@ -61,57 +85,19 @@ class Route:
         return {name: unquote(value) for name, value in found.groupdict().items()} if found else None
 
 
-def template_routes(local_values: dict[str, str]) -> list[Route]:
-    """Every Api event of every function in the template, with its resolved environment."""
-    template = load_template()
-    global_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+def template_routes(template: dict[str, Any] | None = None) -> list[Route]:
+    """Every Api event of every function in the template."""
+    template = template or load_template()
     routes = []
     for name, resource in template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
-        props = resource["Properties"]
-        env_vars = {**global_env, **props.get("Environment", {}).get("Variables", {})}
-        environment = {key: _resolve(key, value, local_values) for key, value in env_vars.items()}
-        module_file, _, function_name = props.get("Handler", "app.lambda_handler").rpartition(".")
-        with _environment(environment):  # powertools reads its settings at import, as on a cold start
-            module = _load_module(name, ROOT / props["CodeUri"] / f"{module_file}.py")
-        handler = getattr(module, function_name)
-        for event in props.get("Events", {}).values():
+        for event in resource["Properties"].get("Events", {}).values():
             if event["Type"] == "Api":
                 api = event["Properties"]
                 iam = api.get("Auth", {}).get("Authorizer") == "AWS_IAM"
-                routes.append(Route(api["Method"].upper(), api["Path"], name, handler, environment, iam))
+                routes.append(Route(api["Method"].upper(), api["Path"], name, iam))
     return routes
-
-
-def _resolve(name: str, value: Any, local_values: dict[str, str]) -> str:
-    """Plain values stay; anything computed by CloudFormation takes its local value (or "")."""
-    if isinstance(value, str):
-        return local_values.get(name, value) if value == "" else value
-    return local_values.get(name, "")
-
-
-def _load_module(function: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"local_{function}", path)
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class LocalContext:
-    """What a handler reads from its Lambda context."""
-
-    def __init__(self, function: str, timeout_seconds: float = 5.0) -> None:
-        self.function_name = function
-        self.memory_limit_in_mb = 512
-        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{function}"
-        self.aws_request_id = str(uuid.uuid4())
-        self._deadline = time.monotonic() + timeout_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self._deadline - time.monotonic()) * 1000)
 
 
 def find_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
@@ -123,71 +109,261 @@ def find_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict
     return None
 
 
-def make_request_handler(routes: list[Route], log: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
-    # Connections are served in parallel; invocations run one at a time, like one warm Lambda
-    # container (the handlers' environment and powertools' state are per process).
-    invocation = threading.Lock()
+# API Gateway's answers --------------------------------------------------------------------
 
+
+@dataclass
+class Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    note: str = ""  # for the log line: why the answer is not the function's
+
+
+def gateway_error(status: int, message: str, error_type: str | None = None, note: str = "") -> Answer:
+    headers = [("Content-Type", "application/json")]
+    if error_type:
+        headers.append(("x-amzn-ErrorType", error_type))
+    return Answer(status, headers, json.dumps({"message": message}).encode(), note)
+
+
+def missing_authentication_token() -> Answer:
+    """API Gateway REST's answer to a path or method no route has."""
+    return gateway_error(403, "Missing Authentication Token", "MissingAuthenticationTokenException")
+
+
+def internal_server_error(note: str) -> Answer:
+    return gateway_error(502, "Internal server error", "InternalServerErrorException", note)
+
+
+def proxy_response(payload: Any) -> Answer | None:
+    """A Lambda proxy integration's response as API Gateway sends it on; None if malformed."""
+    if not isinstance(payload, dict) or not set(payload) <= _PROXY_FIELDS:
+        return None
+    status = payload.get("statusCode")
+    if isinstance(status, str) and status.isdigit():
+        status = int(status)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        return None
+    body, encoded = payload.get("body"), payload.get("isBase64Encoded")
+    if not isinstance(body, str | None) or not isinstance(encoded, bool | None):
+        return None
+    single, multi = payload.get("headers") or {}, payload.get("multiValueHeaders") or {}
+    if not isinstance(single, dict) or not isinstance(multi, dict):
+        return None
+    headers: list[tuple[str, str]] = []
+    for name, values in [*((name, [value]) for name, value in single.items()), *multi.items()]:
+        if not isinstance(values, list) or not all(isinstance(v, str | int | float | bool) for v in values):
+            return None
+        for value in values:
+            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            headers.append((f"x-amzn-Remapped-{name}" if name.lower() in _REMAPPED else name, text))
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.append(("Content-Type", "application/json"))  # API Gateway's default
+    try:
+        raw = base64.b64decode(body or "", validate=True) if encoded else (body or "").encode()
+    except (binascii.Error, ValueError):
+        return None
+    return Answer(status, headers, raw)
+
+
+def gateway_answer(invocation: Invocation | None) -> Answer:
+    """What API Gateway answers for a Lambda proxy integration's invoke (None: it gave up waiting)."""
+    if invocation is None:
+        return gateway_error(504, "Endpoint request timed out", note="integration timeout")
+    if invocation.outcome == "ok":
+        answer = proxy_response(invocation.payload)
+        return answer or internal_server_error("malformed Lambda proxy response")
+    error_type = invocation.payload.get("errorType") if isinstance(invocation.payload, dict) else None
+    notes = {
+        "error": f"function error: {error_type}",
+        "timeout": "function timed out: worker killed",
+        "crash": f"worker crashed: {error_type}",
+    }
+    return internal_server_error(notes.get(invocation.outcome, invocation.outcome))
+
+
+# The HTTP side --------------------------------------------------------------------------
+
+
+class GatewayServer(ThreadingHTTPServer):
+    """One thread per connection; a deep listen backlog, so a burst of clients all get in."""
+
+    daemon_threads = True
+    request_queue_size = 1024  # the kernel caps it at net.core.somaxconn
+    log: Callable[[str], None] = print
+
+    def server_bind(self) -> None:
+        socketserver.TCPServer.server_bind(self)  # no reverse DNS lookup of the address
+        host, port = self.socket.getsockname()[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            self.log(f"client {client_address[0]}:{client_address[1]} hung up ({type(error).__name__})")
+            return
+        self.log(f"error serving {client_address[0]}:{client_address[1]}: {traceback.format_exc().rstrip()}")
+
+
+def make_request_handler(
+    routes: list[Route],
+    functions: Mapping[str, Invoker],
+    log: Callable[[str], None],
+    *,
+    integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS,
+) -> type[BaseHTTPRequestHandler]:
     class Gateway(BaseHTTPRequestHandler):
         server_version = "playhub-local-gateway"
         protocol_version = "HTTP/1.1"  # keep-alive, as API Gateway offers
         disable_nagle_algorithm = True  # headers and body in separate writes would stall on delayed ACKs
 
-        def do_POST(self) -> None:
-            self._serve()
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except ConnectionError as error:  # the client hung up: one line, no traceback
+                host, port = self.client_address[:2]
+                log(f"client {host}:{port} hung up ({type(error).__name__})")
 
-        def do_GET(self) -> None:
+        def handle_one_request(self) -> None:
+            """Every method goes to the routes (there are no do_* methods: nothing answers 501)."""
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.requestline, self.request_version, self.command = "", "HTTP/1.1", ""
+                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():  # it has answered, through send_error
+                return
             self._serve()
+            self.wfile.flush()
 
-        def do_PUT(self) -> None:
-            self._serve()
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """A request we cannot even route: JSON as API Gateway's, never an HTML page."""
+            if code in (HTTPStatus.REQUEST_URI_TOO_LONG, HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE):
+                answer = gateway_error(code, HTTPStatus(code).phrase)
+            else:  # a malformed request line or header, an unknown method
+                answer = missing_authentication_token()
+            with contextlib.suppress(ConnectionError):
+                self._reply(answer, close=True)
+            line = (self.requestline or "")[:80]
+            log(f"{line!r} {answer.status} (malformed request: {message or HTTPStatus(code).phrase})")
 
         def _serve(self) -> None:
             started = time.monotonic()
             url = urlsplit(self.path)
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            raw = self._read_body()
+            if raw is None:
+                answer = gateway_error(400, "Bad Request", note="unreadable body")
+                self._reply(answer, close=True)
+                log(f"{self.command} {url.path} {answer.status} ({answer.note})")
+                return
             found = find_route(routes, self.command, url.path)
-            tx_id = ""
+            tx_id, cold = "", False
             if found is None:
-                known_path = any(route.pattern.match(url.path) for route in routes)
-                status = 405 if known_path else 404
-                self._reply(status, {"Content-Type": "application/json"}, b'{"message":"Not Found"}')
+                answer = missing_authentication_token()
             else:
                 route, parameters = found
-                status, headers, body = self._invoke(route, url.path, parameters, dict(parse_qsl(url.query)), raw)
+                event = self._event(route, url.path, parameters, url.query, raw)
+                invocation = self._invoke(functions[route.function], event)
+                answer = gateway_answer(invocation)
+                answer.headers.append(("x-amzn-RequestId", event["requestContext"]["requestId"]))
+                cold = invocation is not None and invocation.cold
                 tx_id = _tx_id(raw)
-                self._reply(status, headers, body)
-            duration_ms = (time.monotonic() - started) * 1000
-            log(f"{self.command} {url.path} {status} {duration_ms:.1f}ms{' tx_id=' + tx_id if tx_id else ''}")
+            try:
+                self._reply(answer)
+            finally:
+                duration_ms = (time.monotonic() - started) * 1000
+                notes = "; ".join(note for note in ("cold start" if cold else "", answer.note) if note)
+                log(
+                    f"{self.command} {url.path} {answer.status} {duration_ms:.1f}ms"
+                    + (f" ({notes})" if notes else "")
+                    + (f" tx_id={tx_id}" if tx_id else "")
+                )
 
-        def _invoke(
-            self, route: Route, path: str, parameters: dict[str, str], query: dict[str, str], raw: bytes
-        ) -> tuple[int, dict[str, str], bytes]:
+        def _read_body(self) -> bytes | None:
+            """The request's body, by Content-Length or chunked; None if it cannot be read."""
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                chunks: list[bytes] = []
+                while True:
+                    try:
+                        size = int(self.rfile.readline(1024).split(b";")[0].strip(), 16)
+                    except ValueError:
+                        return None
+                    if size == 0:
+                        while self.rfile.readline(65537).strip():  # trailers, up to the empty line
+                            pass
+                        return b"".join(chunks)
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                return None
+            return self.rfile.read(length) if length > 0 else (b"" if length == 0 else None)
+
+        def _event(
+            self, route: Route, path: str, parameters: dict[str, str], query_string: str, raw: bytes
+        ) -> dict[str, Any]:
+            """The REST API proxy event API Gateway would hand the function."""
             try:
                 text, encoded = raw.decode("utf-8"), False
             except UnicodeDecodeError:  # API Gateway hands such a body over base64-encoded
                 text, encoded = base64.b64encode(raw).decode(), True
-            event = api_gateway_event(path, text, dict(self.headers.items()), stage=STAGE)
+            event = api_gateway_event(path, text, {}, stage=STAGE)
+            headers: dict[str, str] = {}
+            multi_headers: dict[str, list[str]] = {}
+            for name, value in self.headers.items():
+                headers[name] = value
+                multi_headers.setdefault(name, []).append(value)
+            query: dict[str, str] = {}
+            multi_query: dict[str, list[str]] = {}
+            for name, value in parse_qsl(query_string, keep_blank_values=True):
+                query[name] = value
+                multi_query.setdefault(name, []).append(value)
+            event["headers"], event["multiValueHeaders"] = headers or None, multi_headers or None
             event["resource"] = event["requestContext"]["resourcePath"] = route.path
             event["httpMethod"] = event["requestContext"]["httpMethod"] = self.command
             event["pathParameters"] = parameters or None
             event["queryStringParameters"] = query or None
-            event["multiValueQueryStringParameters"] = {name: [value] for name, value in query.items()} or None
+            event["multiValueQueryStringParameters"] = multi_query or None
+            event["body"] = text if raw else None
             event["isBase64Encoded"] = encoded
-            event["requestContext"]["identity"]["sourceIp"] = self.client_address[0]
-            with invocation, _environment(route.environment):
-                response = route.handler(event, LocalContext(route.function))
-            body = response.get("body") or ""
-            payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
-            return int(response["statusCode"]), dict(response.get("headers") or {}), payload
+            identity = event["requestContext"]["identity"]
+            identity["sourceIp"], identity["userAgent"] = self.client_address[0], headers.get("User-Agent")
+            return event
 
-        def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
+        def _invoke(self, function: Invoker, event: dict[str, Any]) -> Invocation | None:
+            """The function's invocation; None once API Gateway would have stopped waiting."""
+            done = threading.Event()
+            result: list[Invocation] = []
+
+            def invoke() -> None:
+                try:
+                    result.append(function.invoke(event))
+                except Exception:  # a bug of ours: the client still gets API Gateway's 502
+                    log(f"invoke failed: {traceback.format_exc().rstrip()}")
+                    result.append(Invocation("crash", {"errorType": "LocalGatewayError"}, False, 0.0, None))
+                finally:
+                    done.set()
+
+            threading.Thread(target=invoke, name="invoke", daemon=True).start()
+            return result[0] if done.wait(integration_timeout) else None
+
+        def _reply(self, answer: Answer, close: bool = False) -> None:
+            if self.request_version == "HTTP/0.9":  # always a status line and headers
+                self.request_version = "HTTP/1.0"
+            self.send_response(answer.status)
+            for name, value in answer.headers:
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(answer.body)))
+            if close:
+                self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(answer.body)
 
         def log_message(self, format: str, *args: Any) -> None:
             return
@@ -203,24 +379,68 @@ def _tx_id(raw: bytes) -> str:
     return value if isinstance(value, str) else ""
 
 
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """The function's environment for the length of one invocation, as Lambda gives it."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+# Stopping: Ctrl-C, SIGTERM (also what `make` passes on when it gets one) and SIGHUP ------------
 
 
-@contextmanager
-def local_storage(fresh: bool, in_memory: bool, log: Callable[[str], None]) -> Iterator[str]:
-    """DYNAMODB_ENDPOINT if set; else DynamoDB Local (Java); else moto's server."""
+class Stopped(KeyboardInterrupt):
+    """A signal asked make run to stop; raised in the main thread, so every `finally` runs."""
+
+
+class _StopSignals:
+    """Turns SIGINT, SIGTERM and SIGHUP into Stopped, once; later ones do not cut the shutdown short.
+
+    While a child process is being started (deferred()), the stop waits until it is registered
+    for cleanup, so no signal leaves one behind.
+    """
+
+    def __init__(self) -> None:
+        self.stopping = False
+        self.depth = 0
+        self.deferred_signal: int | None = None
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.stopping:
+            return
+        if self.depth:
+            self.deferred_signal = signum
+            return
+        self.stopping = True
+        raise Stopped(signal.Signals(signum).name)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+        if not self.depth and self.deferred_signal is not None and not self.stopping:
+            self.stopping = True
+            raise Stopped(signal.Signals(self.deferred_signal).name)
+
+
+_signals = _StopSignals()
+
+
+def _drain(stream: IO[bytes] | None) -> None:
+    """Keep reading a child's pipe, so it never blocks on a full one."""
+
+    def discard() -> None:
+        assert stream is not None
+        for _ in stream:
+            pass
+
+    if stream is not None:
+        threading.Thread(target=discard, daemon=True).start()
+
+
+@contextlib.contextmanager
+def local_storage(fresh: bool, in_memory: bool, log: Callable[[str], None], data_dir: Path = DATA_DIR) -> Iterator[str]:
+    """DYNAMODB_ENDPOINT if set; else DynamoDB Local (Java), its data in data_dir; else moto's server."""
     if os.environ.get("DYNAMODB_ENDPOINT"):
         log(f"storage: {os.environ['DYNAMODB_ENDPOINT']} (DYNAMODB_ENDPOINT)")
         yield os.environ["DYNAMODB_ENDPOINT"]
@@ -228,18 +448,17 @@ def local_storage(fresh: bool, in_memory: bool, log: Callable[[str], None]) -> I
     port = dynamodb_local.free_port()
     if dynamodb_local.java_missing_reason() is None:
         if fresh:
-            shutil.rmtree(DATA_DIR, ignore_errors=True)
-        data_dir = None if in_memory else DATA_DIR
-        if data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        if not in_memory:
             data_dir.mkdir(parents=True, exist_ok=True)
-        process = dynamodb_local.start(port, data_dir=data_dir)
-        kept = f"data in {DATA_DIR.relative_to(ROOT)}" if data_dir else "in memory"
-        log(f"storage: DynamoDB Local on http://127.0.0.1:{port}, {kept}")
-        try:
+        with contextlib.ExitStack() as stack:
+            with _signals.deferred():  # a stop during the start still stops the JVM
+                process = dynamodb_local.start(port, data_dir=None if in_memory else data_dir)
+                stack.callback(dynamodb_local.stop, process)
+                _drain(process.stderr)
+            kept = "in memory" if in_memory else f"data in {_shown(data_dir)}"
+            log(f"storage: DynamoDB Local on http://127.0.0.1:{port}, {kept}")
             yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
         return
     from moto.server import ThreadedMotoServer  # noqa: PLC0415 - only without Java
 
@@ -252,6 +471,10 @@ def local_storage(fresh: bool, in_memory: bool, log: Callable[[str], None]) -> I
         server.stop()
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def ensure_table(endpoint: str, table: str) -> None:
     client = boto3.client("dynamodb", endpoint_url=endpoint)
     if table not in client.list_tables()["TableNames"]:
@@ -259,19 +482,62 @@ def ensure_table(endpoint: str, table: str) -> None:
         client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
 
 
-def demo_session(player_id: str = "demo-player", currency: str = "EUR", funding: str = "100.00") -> str:
-    """A session on a funded wallet to try the callbacks with."""
-    # Imported once the functions' environment is in place, as a handler would be.
-    from playhub_wallet.rules import deposit  # noqa: PLC0415
-    from playhub_wallet.runtime import runtime  # noqa: PLC0415
-    from playhub_wallet.state import WalletKey  # noqa: PLC0415
+def demo_session_id() -> str:
+    """The demo session's id, the same on every run (the format of playhub_wallet.sessions)."""
+    from playhub_wallet.sessions import new_session_id  # noqa: PLC0415
 
-    wallet = runtime().wallet
-    session = wallet.open_session(player_id, currency, "ph_limbo_97")
-    wallet.transfer(
-        deposit(WalletKey(player_id, currency), Decimal(funding), f"demo-{session.session_id}"), float("inf")
-    )
-    return session.session_id
+    return new_session_id(DEMO_PLAYER, DEMO_CURRENCY, DEMO_GAME).rsplit(".", 1)[0] + ".demo-session"
+
+
+def demo_session(environment: Mapping[str, str]) -> tuple[str, Decimal]:
+    """A session on a funded wallet to try the callbacks with: (its id, the wallet's balance).
+
+    Funded once: a restart finds the session and the deposit (idempotent on its reference), so the
+    wallet keeps what was played. Written with the layer's code, in this process: a dev tool, not
+    a handler.
+    """
+    from playhub_wallet.money import CurrencyTable  # noqa: PLC0415
+    from playhub_wallet.rules import deposit  # noqa: PLC0415
+    from playhub_wallet.runtime import build_wallet, ledger_from_environment  # noqa: PLC0415
+    from playhub_wallet.settings import Settings  # noqa: PLC0415
+    from playhub_wallet.state import Session, WalletKey  # noqa: PLC0415
+
+    settings = Settings.from_environment(environment)
+    ledger = ledger_from_environment(settings)
+    wallet = build_wallet(settings, ledger, CurrencyTable(settings.currency_decimal_places))
+    session_id, now = demo_session_id(), int(time.time())
+    found = ledger.get_session(session_id)
+    if found is None:
+        expires_at = now + settings.session_idle_seconds
+        session = Session(session_id, DEMO_PLAYER, DEMO_CURRENCY, DEMO_GAME, "active", now, expires_at)
+        ledger.put_session(session, ttl=expires_at + settings.session_retention_days * 86400)
+    elif not found.accepts_bets(now):  # idle too long: a new session on the same wallet
+        session_id = wallet.open_session(DEMO_PLAYER, DEMO_CURRENCY, DEMO_GAME).session_id
+    key = WalletKey(DEMO_PLAYER, DEMO_CURRENCY)
+    wallet.transfer(deposit(key, Decimal(DEMO_FUNDING), DEMO_REFERENCE), float("inf"))
+    funded = ledger.wallet(key)
+    return session_id, funded.balance if funded else Decimal(0)
+
+
+def _bind(port: int) -> GatewayServer:
+    """The listening socket, first of all: a port in use is one line, before anything starts."""
+    try:
+        return GatewayServer(("127.0.0.1", port), BaseHTTPRequestHandler)
+    except OSError as error:
+        reason = "already in use" if error.errno == errno.EADDRINUSE else f"not available ({error.strerror})"
+        print(f"error: port {port} is {reason}; stop what holds it, or choose another: PORT=...", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _logger() -> Callable[[str], None]:
+    lock = threading.Lock()
+
+    def log(line: str) -> None:
+        with lock:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    return log
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -279,61 +545,108 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     parser.add_argument("--fresh", action="store_true", help="start with an empty local table")
     parser.add_argument("--in-memory", action="store_true", help="keep nothing between runs")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DATA_DIR,
+        help=f"where DynamoDB Local keeps the data (default {_shown(DATA_DIR)})",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"at most this many warm workers per function, as Lambda's concurrency (default {DEFAULT_WORKERS})",
+    )
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    _signals.install()
+    server = _bind(args.port)
+    log = server.log = _logger()
+    try:
+        with contextlib.ExitStack() as stack:
+            stack.callback(server.server_close)
+            try:
+                serve(server, args, stack, log)
+            except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP
+                log("stopping")
+            server.server_close()  # no new connections while the rest stops
+        log("stopped")
+    except (ArtifactError, dynamodb_local.DynamoDBLocalUnavailable) as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
 
-    def log(line: str) -> None:
-        print(line, flush=True)
 
+def serve(
+    server: GatewayServer, args: argparse.Namespace, stack: contextlib.ExitStack, log: Callable[[str], None]
+) -> None:
+    """Build (if needed), start storage, the Core API stub and the functions; serve until stopped."""
+    artifact = ensure_artifact(log)  # the first time, and whenever the code changed: about 20 s
     callback_keys = os.environ.get("CALLBACK_KEYS", SAMPLE_CALLBACK_KEY)
+    api_keys = os.environ.get("API_KEYS", LOCAL_API_KEY)
     # No AWS account needed: local storage accepts any credentials and region.
     for name, default in (
         ("AWS_DEFAULT_REGION", "eu-west-1"),
         ("AWS_ACCESS_KEY_ID", "local"),
         ("AWS_SECRET_ACCESS_KEY", "local"),
-        ("POWERTOOLS_TRACE_DISABLED", "true"),
     ):
         os.environ.setdefault(name, default)
-    api_keys = os.environ.get("API_KEYS", LOCAL_API_KEY)
-    with local_storage(args.fresh, args.in_memory, log) as endpoint, core_api(api_keys, log) as core_url:
-        ensure_table(endpoint, LOCAL_TABLE)
-        local_values = {
-            "TABLE_NAME": LOCAL_TABLE,
-            "CALLBACK_KEYS": callback_keys,
-            "DYNAMODB_ENDPOINT": endpoint,
-            "PLAYHUB_CORE_URL": core_url,
-            "PLAYHUB_CID": os.environ.get("PLAYHUB_CID", LOCAL_CID),
-            "API_KEYS": api_keys,
-        }
-        os.environ.update(local_values)
-        routes = template_routes(local_values)
-        server = ThreadingHTTPServer(("127.0.0.1", args.port), make_request_handler(routes, log))
-        base = f"http://127.0.0.1:{server.server_port}"
-        session_id = demo_session()
-        body, signature = signed_body({"action": "balance", "session_id": session_id}, parse_key_list(callback_keys)[0])
-        log(f"callback key (give Playhub the same): {callback_keys}")
-        for route in routes:
-            guard = "  (IAM on AWS; not enforced locally)" if route.iam else ""
-            log(f"  {route.method:4} {base}{route.path}  ->  {route.function}{guard}")
-        log(f"demo session with 100.00 EUR: {session_id}")
-        log(f"try: curl -s {base}/balance -H 'X-REQUEST-SIGN: {signature}' -d '{body}'")
-        log(f"ready on {base} (Ctrl-C stops)")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            log("stopping")
-        finally:
-            server.server_close()
+    endpoint = stack.enter_context(local_storage(args.fresh, args.in_memory, log, args.data_dir.resolve()))
+    core_url = stack.enter_context(core_api(api_keys, log, port=server.server_port + 1))
+    ensure_table(endpoint, LOCAL_TABLE)
+    local_values = {
+        "TABLE_NAME": LOCAL_TABLE,
+        "CALLBACK_KEYS": callback_keys,
+        "DYNAMODB_ENDPOINT": endpoint,
+        "PLAYHUB_CORE_URL": core_url,
+        "PLAYHUB_CID": os.environ.get("PLAYHUB_CID", LOCAL_CID),
+        "API_KEYS": api_keys,
+        "POWERTOOLS_TRACE_DISABLED": "true",  # the stack's defaults: Tracing=Disabled, LogLevel=INFO
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    # The functions get the credentials and region this process uses: DynamoDB Local keeps a
+    # database per access key and region, and a real endpoint wants real credentials.
+    region = boto3.session.Session().region_name or "eu-west-1"
+    aws = {
+        name: os.environ[name]
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+        if os.environ.get(name)
+    }
+    aws |= {"AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+    routes = template_routes()
+    pools: dict[str, FunctionPool] = {}
+    for function in sorted({route.function for route in routes}):
+        environment = {**aws, **resolve_environment(artifact.functions[function], local_values)}
+        pools[function] = FunctionPool(artifact, function, environment, max_workers=args.workers, log=log)
+        stack.callback(pools[function].close)
+    server.RequestHandlerClass = make_request_handler(routes, pools, log)
+
+    session_id, balance = demo_session(local_values)
+    base = f"http://127.0.0.1:{server.server_port}"
+    body, signature = signed_body({"action": "balance", "session_id": session_id}, parse_key_list(callback_keys)[0])
+    log(f"callback key (give Playhub the same): {callback_keys}")
+    for route in routes:
+        guard = "  (IAM on AWS; not enforced locally)" if route.iam else ""
+        log(f"  {route.method:4} {base}{route.path}  ->  {route.function}{guard}")
+    log(
+        f"functions: the built artifact on Python {artifact.python_version}, up to {args.workers} warm workers"
+        " each, started on first use (cold start)"
+    )
+    log(f"demo session with {balance:.2f} {DEMO_CURRENCY}: {session_id}")
+    log(f"try: curl -s {base}/balance -H 'X-REQUEST-SIGN: {signature}' -d '{body}'")
+    log(f"ready on {base} (Ctrl-C stops)")
+    server.serve_forever()
 
 
-@contextmanager
-def core_api(api_keys: str, log: Callable[[str], None]) -> Iterator[str]:
-    """PLAYHUB_CORE_URL if set (e.g. Playhub's staging), else the local stub on port 3001 (or any free one)."""
+@contextlib.contextmanager
+def core_api(api_keys: str, log: Callable[[str], None], port: int = 3001) -> Iterator[str]:
+    """PLAYHUB_CORE_URL if set (e.g. Playhub's staging), else the local stub on `port` (or any free one)."""
     if os.environ.get("PLAYHUB_CORE_URL"):
         log(f"Core API: {os.environ['PLAYHUB_CORE_URL']} (PLAYHUB_CORE_URL)")
         yield os.environ["PLAYHUB_CORE_URL"]
         return
     try:
-        stub = CoreApiStub(parse_key_list(api_keys)[0], port=3001)
+        stub = CoreApiStub(parse_key_list(api_keys)[0], port=port)
     except OSError:
         stub = CoreApiStub(parse_key_list(api_keys)[0], port=0)
     stub.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -15,13 +16,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
+from e2e.make_run import MakeRun
 from support.harness import round_payload
 
 from devtools.callbacks import SAMPLE_CALLBACK_KEY
 from devtools.dynamodb_local import free_port
-from devtools.template import ROOT
+from devtools.template import ROOT, load_template
 from playhub_wallet.signing import canonical_json, sign
 
 
@@ -35,7 +38,7 @@ class Gateway:
     def post(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
         request = urllib.request.Request(self.base_url + path, data=body, headers=headers or {}, method="POST")  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback, http only
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback, http only
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
@@ -49,38 +52,18 @@ class Gateway:
 def gateway() -> Iterator[Gateway]:
     """`make run`, exactly as the README says, stopped as Ctrl-C stops it."""
     port = free_port()
-    environment = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
-    for name in ("DYNAMODB_ENDPOINT", "PLAYHUB_CORE_URL", "CALLBACK_KEYS", "API_KEYS"):
-        environment.pop(name, None)  # the defaults, as on a fresh machine
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "run", "ARGS=--in-memory"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    output: list[str] = []
-    deadline = time.monotonic() + 120
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            pytest.fail("make run exited:\n" + "".join(output))
-        output.append(line)
-        if line.startswith("ready on "):
-            break
-    session = re.search(r"demo session with 100.00 EUR: (\S+)", "".join(output))
-    assert session, "".join(output)
-    # Keep reading: a full pipe would block the gateway's logging, and with it every request.
-    drain = threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True)
-    drain.start()
-    yield Gateway(f"http://127.0.0.1:{port}", session.group(1), SAMPLE_CALLBACK_KEY, output)
-    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches make, the gateway and DynamoDB Local
-    process.wait(timeout=30)
-    drain.join(timeout=10)
-    assert "stopping\n" in output
+    run = MakeRun.start(port, "--in-memory")
+    session_id, balance = run.demo()
+    assert balance == Decimal("100.00")
+    try:
+        yield Gateway(run.base_url, session_id, SAMPLE_CALLBACK_KEY, run.output)
+        os.killpg(run.process.pid, signal.SIGINT)  # Ctrl-C reaches make, the gateway and DynamoDB Local
+        run.wait()
+    finally:
+        if run.process.poll() is None:
+            run.kill()
+    assert "stopping\n" in run.output
+    assert "stopped\n" in run.output
     with pytest.raises(ConnectionRefusedError):  # the port is free again
         socket.create_connection(("127.0.0.1", port), timeout=1)
 
@@ -120,7 +103,111 @@ def test_a_round_over_http(gateway: Gateway) -> None:
 def test_errors_come_back_as_api_gateway_would_send_them(gateway: Gateway) -> None:
     assert gateway.post("/bet", b"\xff\xfe not utf-8")[0] == 401
     assert gateway.post("/bet", b"{}", {"X-REQUEST-SIGN": "0" * 64})[0] == 401
-    assert gateway.post("/nowhere", b"{}")[0] == 404
+    assert gateway.post("/nowhere", b"{}") == (403, {"message": "Missing Authentication Token"})
+
+
+def test_64_clients_connecting_at_the_same_instant_all_get_answers(gateway: Gateway) -> None:
+    body = canonical_json({"action": "balance", "session_id": gateway.session_id})
+    request = (
+        f"POST /balance HTTP/1.1\r\nHost: 127.0.0.1\r\nX-REQUEST-SIGN: {sign(gateway.key, body)}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
+    port = int(gateway.base_url.rsplit(":", 1)[1])
+    clients = 64
+    at_once = threading.Barrier(clients)
+    answers: list[str] = []
+
+    def client() -> None:
+        at_once.wait()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=120) as connection:
+                connection.sendall(request)
+                answer = b""
+                while chunk := connection.recv(65536):
+                    answer += chunk
+            answers.append(answer.split(b"\r\n", 1)[0].decode())
+        except OSError as error:  # a reset, a refusal, a timeout
+            answers.append(type(error).__name__)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+
+    assert answers == ["HTTP/1.1 200 OK"] * clients
+
+
+UNROUTED = [
+    ("TRACE", "/balance"),
+    ("DELETE", "/campaigns/x"),
+    ("HEAD", "/balance"),
+    ("OPTIONS", "/bet"),
+    ("PATCH", "/bet"),
+    ("GET", "/bet"),
+    ("POST", "/nowhere"),
+    ("BREW", "/balance"),
+]
+
+
+def test_unknown_routes_and_methods_get_api_gateways_403(gateway: Gateway) -> None:
+    for method, path in UNROUTED:
+        connection = http.client.HTTPConnection(gateway.base_url.removeprefix("http://"), timeout=60)
+        try:
+            connection.request(method, path, body=None if method == "HEAD" else b"{}")
+            response = connection.getresponse()
+            body = response.read()
+        finally:
+            connection.close()
+
+        assert response.status == 403, (method, path)
+        assert response.getheader("Content-Type") == "application/json"
+        assert response.getheader("x-amzn-ErrorType") == "MissingAuthenticationTokenException"
+        assert body == (b"" if method == "HEAD" else b'{"message": "Missing Authentication Token"}')
+
+
+def test_a_malformed_request_line_gets_the_403_in_json(gateway: Gateway) -> None:
+    port = int(gateway.base_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
+        connection.sendall(b"NOT AN HTTP REQUEST LINE\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+
+    assert answer.startswith(b"HTTP/1.1 403 Forbidden\r\n")
+    assert answer.endswith(b'\r\n\r\n{"message": "Missing Authentication Token"}')
+
+
+FUNCTION_LOG = re.compile(r"^(\w+)\[(\d+)\] (\{.*\})$")
+
+
+def test_each_function_runs_in_its_own_processes_and_logs_as_itself(gateway: Gateway) -> None:
+    gateway.signed("/balance", {"action": "balance", "session_id": gateway.session_id})
+    gateway.post("/bet", b"{}", {"X-REQUEST-SIGN": "0" * 64})  # refused: logged as a warning
+    gateway.post("/players/erin/wallets/EUR/deposits", b"{}")  # refused: logged as a warning
+
+    services = {
+        name: resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+        for name, resource in load_template()["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    seen: dict[str, set[str]] = {}
+    pids: dict[str, set[str]] = {}
+    deadline = time.monotonic() + 30  # the workers' output reaches the log a moment after their answers
+    while not {"BalanceFunction", "BetFunction", "OperatorFunction"} <= set(seen) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        seen.clear()
+        pids.clear()
+        for line in list(gateway.output):
+            found = FUNCTION_LOG.match(line.rstrip("\n"))
+            if found and "service" in (record := json.loads(found.group(3))):
+                seen.setdefault(found.group(1), set()).add(record["service"])
+                pids.setdefault(found.group(1), set()).add(found.group(2))
+    assert {"BalanceFunction", "BetFunction", "OperatorFunction"} <= set(seen), gateway.output
+    for function, names in seen.items():
+        assert names == {services[function]}, function
+    assert not pids["BalanceFunction"] & pids["BetFunction"]  # workers of their own
+    assert not pids["BetFunction"] & pids["OperatorFunction"]
 
 
 def run(command: list[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -31,10 +31,15 @@ def test_the_committed_events_are_current(action: str) -> None:
 
 
 def test_env_json_gives_every_function_the_sample_key_and_only_template_variables() -> None:
-    env = json.loads(Path(ROOT, "env.json").read_text(encoding="utf-8"))["Parameters"]
-    template_variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
-    assert env["CALLBACK_KEYS"] == Playhub().key
-    assert set(env) <= set(template_variables)  # sam local only overrides variables the template declares
+    env = json.loads(Path(ROOT, "env.json").read_text(encoding="utf-8"))
+    template = load_template()
+    template_variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["Parameters"]["CALLBACK_KEYS"] == Playhub().key
+    assert set(env["Parameters"]) <= set(template_variables)  # sam local only overrides declared variables
+    for function, values in env.items():
+        if function != "Parameters":
+            declared = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+            assert set(values) <= set(declared) | set(template_variables)
 
 
 def test_each_sample_event_is_answered_by_its_handler(
