@@ -149,7 +149,7 @@ def ensure(log: Any = print) -> Artifact:
         fingerprint = _fingerprint(python, arch)
         if not (stamp.exists() and stamp.read_text() == fingerprint and (build_dir / "template.yaml").exists()):
             log(f"building the artifact for {arch}, Python {tag} (sam build into {build_dir.relative_to(ROOT)})")
-            _sam_build(python, arch, build_dir, home / "sam-cache", fallback)
+            _sam_build(python, arch, build_dir, fallback)
             stamp.write_text(fingerprint)
     return Artifact(
         python=python,
@@ -190,11 +190,7 @@ def _ensure_runtime(python: Path, target: Path, log: Any) -> Path:
     return target
 
 
-def _pip_install(python: Path) -> list[str]:
-    return [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-
-
-def _sam_build(python: Path, arch: str, build_dir: Path, cache_dir: Path, fallback: bool) -> None:
+def _sam_build(python: Path, arch: str, build_dir: Path, fallback: bool) -> None:
     if not SAM.exists():
         raise ArtifactError(f"SAM CLI is missing ({SAM.relative_to(ROOT)}): run `make build` once")
     env = {
@@ -215,9 +211,7 @@ def _sam_build(python: Path, arch: str, build_dir: Path, cache_dir: Path, fallba
             str(ROOT / "template.yaml"),
             "--build-dir",
             str(build_dir),
-            "--cache-dir",
-            str(cache_dir),
-            "--cached",
+            "--no-cached",  # SAM's cache key would miss layers/build_layer.py; the fingerprint above does not
         ],
         "sam build failed",
         env=env,

@@ -19,6 +19,7 @@ import json
 import os
 import statistics
 import subprocess
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -27,10 +28,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
-
-from devtools import artifact, dynamodb_local
-from devtools.template import ROOT, ledger_table_definition
+from devtools import artifact, dynamodb_local, local_db
+from devtools.template import ROOT
 
 WORKER = ROOT / "devtools" / "bench_worker.py"
 BARE = ROOT / "devtools" / "bench_bare"
@@ -64,18 +63,9 @@ def print_layer(title: str, layer: Path) -> None:
         print(f"  {name:28} {size / 1e6:6.2f} MB")
 
 
-# DynamoDB Local takes any credentials, but keeps one database per access key and region.
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "eu-west-1"}
-
-
-def local_client(endpoint: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=CREDENTIALS["AWS_REGION"],
-        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+# DynamoDB Local takes any credentials, but keeps one database per access key and region:
+# the workers use local_db's.
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "eu-west-1"}
 
 
 @contextmanager
@@ -84,7 +74,7 @@ def dynamodb() -> Iterator[str]:
     process = dynamodb_local.start(port)
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        local_client(endpoint).create_table(**ledger_table_definition(TABLE))
+        local_db.ensure_table(local_db.local_client(endpoint), TABLE)
         yield endpoint
     finally:
         process.terminate()
@@ -99,7 +89,7 @@ def funded_session(endpoint: str) -> str:
     from playhub_wallet.state import WalletKey  # noqa: PLC0415
     from playhub_wallet.wallet import WalletService  # noqa: PLC0415
 
-    wallet = WalletService(DynamoLedger(local_client(endpoint), TABLE), CurrencyTable())
+    wallet = WalletService(DynamoLedger(local_db.local_client(endpoint), TABLE), CurrencyTable())
     session = wallet.open_session("bench-player", "EUR", "ph_limbo_97")
     wallet.transfer(deposit(WalletKey("bench-player", "EUR"), Decimal("1000000"), "bench-funding"), float("inf"))
     return session.session_id
@@ -127,17 +117,20 @@ def environment(built: artifact.Artifact, function: str, endpoint: str, session_
 def run_worker(command: list[str], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
     """Wall time from spawning the interpreter to its answer, and what it reported."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     report: dict[str, Any] | None = None
+    elapsed = 0.0
+    last_lines: list[str] = []
     assert process.stdout is not None
-    for line in process.stdout:
+    for line in process.stdout:  # the handler's logs and the report, stderr too (no pipe can fill up)
         if line.startswith('{"status"'):
             elapsed = (time.perf_counter() - started) * 1000
             report = json.loads(line)
-    error = process.stderr.read() if process.stderr else ""
+        elif line.strip():
+            last_lines = [*last_lines[-20:], line.rstrip()]
     process.wait()
     if report is None or process.returncode != 0:
-        raise SystemExit(f"error: bench worker failed: {error.strip().splitlines()[-1:] or process.returncode}")
+        raise SystemExit(f"error: bench worker failed: {last_lines[-1] if last_lines else process.returncode}")
     if report["status"] != 200:
         raise SystemExit(f"error: the first request answered {report['status']}")
     return elapsed, report
@@ -173,6 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=15, help="cold starts of each handler (default 15)")
     parser.add_argument("--warm", type=int, default=2000, help="warm requests of each handler (default 2000)")
     parser.add_argument("--layer", type=Path, help="measure this layer folder instead of the built one")
+    parser.add_argument("--profile", action="store_true", help="also print where the warm bet's time goes")
     args = parser.parse_args(argv)
     try:
         built = artifact.ensure()
@@ -199,9 +193,14 @@ def main(argv: list[str] | None = None) -> None:
                 cold[kind].append(elapsed)
                 imports[kind].append(report["import_ms"])
         warm: dict[str, list[float]] = {}
-        for kind, function, env in (("bet", "BetFunction", bet_env), ("bare", None, bare_env)):
-            _, report = run_worker(worker_command(built, function, layer, "warm", kind, str(args.warm)), env)
-            warm[kind] = report["warm_ms"]
+        with tempfile.NamedTemporaryFile("r", suffix=".txt", encoding="utf-8") as profile:
+            if args.profile:
+                bet_env = {**bet_env, "BENCH_PROFILE": profile.name}
+            for kind, function, env in (("bet", "BetFunction", bet_env), ("bare", None, bare_env)):
+                _, report = run_worker(worker_command(built, function, layer, "warm", kind, str(args.warm)), env)
+                warm[kind] = report["warm_ms"]
+            if args.profile:
+                print(profile.read())
 
     bet, bare = statistics.median(cold["bet"]), statistics.median(cold["bare"])
     print(f"cold start, median of {args.rounds} (spawn, import, first request against DynamoDB Local):")

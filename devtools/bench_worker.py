@@ -128,7 +128,7 @@ def main(argv: list[str]) -> None:
         stub.replaying = True
         times = []
         profiler = None
-        if os.environ.get("BENCH_PROFILE"):  # python -m devtools.bench --profile: where warm time goes
+        if os.environ.get("BENCH_PROFILE"):  # python -m devtools.bench --profile: where warm time goes (a file)
             import cProfile  # noqa: PLC0415
 
             profiler = cProfile.Profile()
@@ -144,8 +144,8 @@ def main(argv: list[str]) -> None:
             import pstats  # noqa: PLC0415
 
             profiler.disable()
-            order = os.environ.get("BENCH_PROFILE", "cumulative")
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(30)
+            with open(os.environ["BENCH_PROFILE"], "w", encoding="utf-8") as report:
+                pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(30)
         result["warm_ms"] = times
     print(json.dumps(result), flush=True)
 

@@ -102,18 +102,21 @@ def start(port: int, data_dir: Path | None = None, *, shared: bool = False) -> s
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            raise DynamoDBLocalUnavailable(f"DynamoDB Local exited: {error[-500:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise DynamoDBLocalUnavailable("DynamoDB Local did not start within 30 s")
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+                raise DynamoDBLocalUnavailable(f"DynamoDB Local exited: {error[-500:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return process
+            except OSError:
+                time.sleep(0.05)
+        raise DynamoDBLocalUnavailable("DynamoDB Local did not start within 30 s")
+    except BaseException:  # not started, or interrupted (Ctrl-C, a stop signal): leave no JVM behind
+        stop(process)
+        raise
 
 
 def main() -> None:

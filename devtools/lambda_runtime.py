@@ -49,7 +49,6 @@ API_PREFIX = "/2018-06-01/runtime"
 NEXT_PATH = f"{API_PREFIX}/invocation/next"
 INIT_ERROR_PATH = f"{API_PREFIX}/init/error"
 _INVOCATION_POST = re.compile(rf"^{re.escape(API_PREFIX)}/invocation/(?P<request_id>[^/]+)/(?P<kind>response|error)$")
-OUTCOMES = ("ok", "error", "timeout", "crash")
 
 
 @dataclass
@@ -121,6 +120,7 @@ class FunctionPool:
         environment: dict[str, str],
         *,
         max_workers: int = 4,
+        tracing: bool = False,
         log: Callable[[str], None] = print,
     ) -> None:
         if max_workers < 1:
@@ -130,6 +130,7 @@ class FunctionPool:
         self.spec = artifact.functions[function]
         self.environment = dict(environment)
         self.max_workers = max_workers
+        self.tracing = tracing  # with the X-Ray layer, as a stack deployed with Tracing=Active
         self.log = log
         self.cold_starts = 0
         self._lock = threading.Lock()
@@ -147,11 +148,6 @@ class FunctionPool:
         """The process ids of the live workers (started, or starting)."""
         with self._lock:
             return [worker.pid for worker in self._workers if worker.pid is not None]
-
-    @property
-    def idle_workers(self) -> int:
-        with self._lock:
-            return len(self._idle)
 
     def invoke(self, event: dict[str, Any]) -> Invocation:
         """Run the function on this event, as a synchronous Lambda invoke; blocks until it is done."""
@@ -337,7 +333,7 @@ class _Worker:
         self._spawn(self.server.run, "runtime-api")
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            pool.artifact.command(pool.function),
+            pool.artifact.command(pool.function, tracing=pool.tracing),
             env=pool.worker_environment(f"127.0.0.1:{self.server.server_port}"),
             cwd=pool.spec.code_dir,
             stdin=subprocess.DEVNULL,

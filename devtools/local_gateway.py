@@ -39,13 +39,13 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import boto3
 
-from devtools import dynamodb_local
+from devtools import dynamodb_local, local_db
 from devtools.artifact import ArtifactError
 from devtools.artifact import ensure as ensure_artifact
 from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, signed_body
 from devtools.core_api_stub import LOCAL_API_KEY, CoreApiStub
 from devtools.lambda_runtime import FunctionPool, Invocation, resolve_environment
-from devtools.template import ROOT, ledger_table_definition, load_template
+from devtools.template import ROOT, load_template
 from playhub_wallet.secret_keys import parse_key_list
 
 LOCAL_TABLE = "playhub-wallet-local"
@@ -217,11 +217,12 @@ def make_request_handler(
         server_version = "playhub-local-gateway"
         protocol_version = "HTTP/1.1"  # keep-alive, as API Gateway offers
         disable_nagle_algorithm = True  # headers and body in separate writes would stall on delayed ACKs
+        timeout = 60  # a client that stalls mid-request or idles on keep-alive frees its thread
 
         def handle(self) -> None:
             try:
                 super().handle()
-            except ConnectionError as error:  # the client hung up: one line, no traceback
+            except (ConnectionError, TimeoutError) as error:  # hung up or stalled: one line, no traceback
                 host, port = self.client_address[:2]
                 log(f"client {host}:{port} hung up ({type(error).__name__})")
 
@@ -476,10 +477,8 @@ def _shown(path: Path) -> str:
 
 
 def ensure_table(endpoint: str, table: str) -> None:
-    client = boto3.client("dynamodb", endpoint_url=endpoint)
-    if table not in client.list_tables()["TableNames"]:
-        client.create_table(**ledger_table_definition(table))
-        client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    """The ledger table, with this process's credentials (DynamoDB Local keeps a database per key)."""
+    local_db.ensure_table(boto3.client("dynamodb", endpoint_url=endpoint, config=local_db.PATIENT), table)
 
 
 def demo_session_id() -> str:

@@ -6,7 +6,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from playhub_wallet.observability import logger, metrics, record_reconciliation, tracer
-from playhub_wallet.operator_runtime import reconciler
+from playhub_wallet.reconciliation_runtime import reconciler
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from devtools.artifact import Artifact
-from devtools.template import load_template
+from devtools.template import ROOT, load_template
 
 FUNCTIONS = sorted(
     name for name, resource in load_template()["Resources"].items() if resource["Type"] == "AWS::Serverless::Function"
@@ -66,23 +66,28 @@ def test_every_handler_imports_from_its_artifact_alone(built_artifact: Artifact,
         assert report["python"].startswith("3.13.")
 
 
-def test_nothing_of_the_dev_venv_is_importable_there(built_artifact: Artifact) -> None:
-    probe = "import importlib.util, json; print(json.dumps([importlib.util.find_spec(n) is not None for n in NAMES]))"
-    names = ["pytest", "moto", "yaml", "mypy", "responses", "boto3", "pydantic"]
-    result = subprocess.run(
-        [str(built_artifact.python), "-I", "-S", "-c", probe.replace("NAMES", repr(names))],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert json.loads(result.stdout) == [False] * len(names)  # and the bootstrap adds only the artifact
+def test_the_path_is_the_artifact_and_the_standard_library_only(built_artifact: Artifact) -> None:
+    report = import_report(built_artifact, "BetFunction")
+    spec = built_artifact.functions["BetFunction"]
+    artifact_paths = [str(spec.code_dir), str(built_artifact.layer_dir), str(built_artifact.runtime_dir)]
+    assert report["sys_path"][:3] == artifact_paths
+    stdlib = report["sys_path"][3:]
+    base = str(built_artifact.python.resolve().parent.parent)  # the interpreter's prefix
+    assert stdlib
+    assert all(entry.startswith(base) and "site-packages" not in entry for entry in stdlib), stdlib
 
 
 @pytest.mark.parametrize("function", CALLBACKS)
 def test_a_callback_imports_only_what_callbacks_use(built_artifact: Artifact, function: str) -> None:
     modules = import_report(built_artifact, function)["modules"]
     assert [name for name in NOT_FOR_CALLBACKS if name in modules] == []
+
+
+def test_reconciliation_imports_no_http_client(built_artifact: Artifact) -> None:
+    modules = import_report(built_artifact, "ReconciliationFunction")["modules"]
+    assert [
+        name for name in ("requests", "playhub_wallet.core_api", "playhub_wallet.operator_runtime") if name in modules
+    ] == []
 
 
 def test_the_operator_side_finds_its_http_client_in_the_layer(built_artifact: Artifact) -> None:
@@ -125,3 +130,23 @@ def test_tracing_turned_on_runs_on_the_tracing_layer(built_artifact: Artifact) -
     modules = json.loads(result.stdout.splitlines()[-1])["modules"]
     assert modules["aws_xray_sdk"] == "layer"
     assert modules["botocore"] == "runtime"
+
+
+def test_the_deployable_layer_is_arm64_and_leaves_the_sdk_to_the_runtime(
+    built_artifact: Artifact, tmp_path: Path
+) -> None:
+    """The layer `sam build` deploys, built by the same Makefile target for arm64."""
+    target = ["build-PlayhubLayer", f"ARTIFACTS_DIR={tmp_path}", "LAYER_ARCH=arm64"]
+    subprocess.run(
+        ["make", "-s", "-C", str(ROOT / "layers" / "playhub"), *target, f"LAYER_PYTHON={built_artifact.python}"],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    layer = tmp_path / "python"
+    (extension,) = (layer / "pydantic_core").glob("_pydantic_core.*.so")
+    assert "aarch64" in extension.name
+    assert int.from_bytes(extension.read_bytes()[18:20], "little") == 183  # ELF e_machine: AArch64
+    installed = {path.name.removesuffix(".dist-info").rsplit("-", 1)[0].lower() for path in layer.glob("*.dist-info")}
+    assert installed & {"boto3", "botocore", "s3transfer", "jmespath", "python_dateutil", "six", "urllib3"} == set()
+    assert {"pydantic", "aws_lambda_powertools", "requests"} <= installed

@@ -18,8 +18,6 @@ from devtools.core_api_stub import LOCAL_API_KEY, CoreApiStub
 from devtools.lambda_runtime import FunctionPool, resolve_environment
 from devtools.template import ROOT
 
-pytestmark = pytest.mark.dynamodb_local
-
 
 def load_event(name: str) -> dict[str, Any]:
     event: dict[str, Any] = json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
@@ -32,8 +30,10 @@ def env_json_values(function: str) -> dict[str, str]:
     return {**env["Parameters"], **env.get(function, {})}
 
 
-@pytest.fixture(scope="module")
-def invoke(built_artifact: Artifact, dynamodb_local_endpoint: str) -> Iterator[Any]:
+@pytest.fixture(scope="module", params=["tracing off", "tracing on"])
+def invoke(request: pytest.FixtureRequest, built_artifact: Artifact, dynamodb_local_endpoint: str) -> Iterator[Any]:
+    """Each event on a fresh table, once as deployed by default and once with Tracing=Active."""
+    tracing = request.param == "tracing on"
     table = f"samples-{uuid.uuid4().hex[:8]}"
     client = local_db.local_client(dynamodb_local_endpoint)
     local_db.ensure_table(client, table)
@@ -48,10 +48,13 @@ def invoke(built_artifact: Artifact, dynamodb_local_endpoint: str) -> Iterator[A
             values = env_json_values(function)
             # The containers reach the host as host.docker.internal; here the host is 127.0.0.1.
             values.update({"TABLE_NAME": table, "DYNAMODB_ENDPOINT": dynamodb_local_endpoint})
+            values["POWERTOOLS_TRACE_DISABLED"] = "false" if tracing else "true"  # what the template sets
             if "PLAYHUB_CORE_URL" in values:
                 values["PLAYHUB_CORE_URL"] = stub.url
             environment = resolve_environment(built_artifact.functions[function], values)
-            pools[function] = FunctionPool(built_artifact, function, environment, max_workers=1, log=lambda _: None)
+            pools[function] = FunctionPool(
+                built_artifact, function, environment, max_workers=1, tracing=tracing, log=lambda _: None
+            )
         answer = pools[function].invoke(load_event(name))
         assert answer.outcome == "ok", answer.payload
         if "statusCode" not in answer.payload:
@@ -72,6 +75,7 @@ def test_the_committed_events_are_current() -> None:
         assert load_event(name) == event, f"events/{name}.json is stale: make events"
 
 
+@pytest.mark.dynamodb_local
 def test_every_sample_event_is_answered_by_its_built_function(invoke: Any) -> None:
     assert invoke("balance") == (200, {"balance": "20.00"})
     status, bet = invoke("bet")

@@ -1,7 +1,7 @@
-"""What the launch, operator and reconciliation containers build once (their composition root).
+"""What the launch and operator containers build once (their composition root).
 
 Kept apart from runtime.py so that the callbacks never import the Core API client, requests,
-campaigns, launch or reconciliation.
+campaigns or launch.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from playhub_wallet.core_api import CoreApiClient
 from playhub_wallet.launch import GameLauncher
 from playhub_wallet.ledger import DynamoLedger
 from playhub_wallet.money import CurrencyTable
-from playhub_wallet.reconciliation import Reconciler
 from playhub_wallet.runtime import build_wallet, ledger_from_environment
 from playhub_wallet.settings import CoreApiSettings, Settings
 from playhub_wallet.wallet import WalletService
@@ -63,8 +62,3 @@ def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, l
 def operator_runtime() -> OperatorRuntime:
     settings = Settings.from_environment()
     return build_operator_runtime(settings, CoreApiSettings.from_environment(), ledger_from_environment(settings))
-
-
-@cache
-def reconciler() -> Reconciler:
-    return Reconciler(ledger_from_environment(Settings.from_environment()))

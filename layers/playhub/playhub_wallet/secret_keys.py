@@ -33,10 +33,11 @@ class KeySource:
     cache_seconds: int = 300
 
     def current(self) -> tuple[str, ...]:
-        try:
-            # powertools' parameters (and its SDK clients) load only where a key lives in AWS.
+        if not self.local_value and (self.secret or self.parameter):
+            # Imported here, outside the error mapping below, so a packaging fault is not mistaken
+            # for an unreadable key; a local run (keys in the environment) never loads it.
             from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
-
+        try:
             if self.local_value:
                 raw = self.local_value
             elif self.secret:

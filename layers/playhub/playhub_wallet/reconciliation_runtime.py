@@ -1,0 +1,14 @@
+"""What the reconciliation container builds once: the reconciler over the ledger, nothing else."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from playhub_wallet.reconciliation import Reconciler
+from playhub_wallet.runtime import ledger_from_environment
+from playhub_wallet.settings import Settings
+
+
+@cache
+def reconciler() -> Reconciler:
+    return Reconciler(ledger_from_environment(Settings.from_environment()))
