@@ -20,27 +20,29 @@ os.environ.update(
 )
 
 import json
-import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from support import dynamo_setup
 from support.harness import FakeClock, LedgerView, Playhub
 from support.memory_ledger import InMemoryLedger
 
 from devtools import dynamodb_local
 from devtools.callbacks import SAMPLE_CALLBACK_KEY
-from devtools.template import ledger_table_definition
 from playhub_wallet import http, runtime
 from playhub_wallet.ledger import CLIENT_CONFIG, DynamoLedger
 from playhub_wallet.money import CurrencyTable
 from playhub_wallet.settings import Settings
 from playhub_wallet.state import LedgerPort, Session, WalletKey
 from playhub_wallet.wallet import Backoff, WalletService
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 BACKENDS = ["memory", "moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
 DYNAMO_BACKENDS = ["moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
@@ -66,42 +68,43 @@ class Backend:
 
 @pytest.fixture(scope="session")
 def dynamodb_local_endpoint() -> Iterator[str]:
+    """One DynamoDB Local per test process (per xdist worker), stopped when the session ends."""
     reason = dynamodb_local.java_missing_reason()
     if reason and os.environ.get("CI"):
         pytest.fail(f"CI must run the DynamoDB Local tests: {reason}")
     if reason:
         pytest.skip(reason)
-    port = dynamodb_local.free_port()
-    process = dynamodb_local.start(port)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with dynamo_setup.running_dynamodb_local() as endpoint:
+        yield endpoint
 
 
-def _create_table(client: Any, name: str) -> None:
-    client.create_table(**ledger_table_definition(name))
-    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 100})
+@pytest.fixture(scope="session")
+def dynamodb_local_setup_client(dynamodb_local_endpoint: str) -> DynamoDBClient:
+    """The patient client fixtures create and delete DynamoDB Local tables with."""
+    return dynamo_setup.setup_client(dynamodb_local_endpoint)
 
 
 def make_backend(name: str, request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """A backend on a fresh table. Tables are created and deleted with a patient client; the
+    ledger under test gets the production client (CLIENT_CONFIG)."""
     if name == "memory":
         yield Backend("memory", InMemoryLedger())
         return
     table = f"ledger-{uuid.uuid4().hex[:12]}"
     if name == "moto":
         with mock_aws():
+            dynamo_setup.create_table(dynamo_setup.setup_client(), table)
             client = boto3.client("dynamodb", region_name="eu-west-1", config=CLIENT_CONFIG)
-            _create_table(client, table)
             yield Backend("moto", DynamoLedger(client, table), client, table)
         return
     endpoint = request.getfixturevalue("dynamodb_local_endpoint")
-    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-west-1", config=CLIENT_CONFIG)
-    _create_table(client, table)
-    yield Backend("dynamodb_local", DynamoLedger(client, table), client, table)
-    client.delete_table(TableName=table)
+    setup: DynamoDBClient = request.getfixturevalue("dynamodb_local_setup_client")
+    dynamo_setup.create_table(setup, table)
+    try:
+        client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-west-1", config=CLIENT_CONFIG)
+        yield Backend("dynamodb_local", DynamoLedger(client, table), client, table)
+    finally:
+        dynamo_setup.delete_table(setup, table)
 
 
 @pytest.fixture(params=BACKENDS)
