@@ -21,6 +21,7 @@ os.environ.update(
 
 import json
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,7 @@ from support import dynamo_setup
 from support.harness import FakeClock, LedgerView, Playhub
 from support.memory_ledger import InMemoryLedger
 
-from devtools import dynamodb_local
+from devtools import artifact, dynamodb_local
 from devtools.callbacks import SAMPLE_CALLBACK_KEY
 from playhub_wallet import http, runtime
 from playhub_wallet.ledger import CLIENT_CONFIG, DynamoLedger
@@ -76,6 +77,22 @@ def dynamodb_local_endpoint() -> Iterator[str]:
         pytest.skip(reason)
     with dynamo_setup.running_dynamodb_local() as endpoint:
         yield endpoint
+
+
+@pytest.fixture(scope="session")
+def built_artifact() -> artifact.Artifact:
+    """The artifact of this checkout for this machine, built once (cached by the sources' fingerprint)."""
+    lines: list[str] = []
+    try:
+        built = artifact.ensure(log=lines.append)
+    except artifact.ArtifactError as error:
+        pytest.fail(f"the artifact does not build: {error}")
+    if built.fallback:
+        warnings.warn(
+            f"Python {artifact.LAMBDA_PYTHON} not found: the built functions ran on Python {built.python_version}",
+            stacklevel=1,
+        )
+    return built
 
 
 @pytest.fixture(scope="session")
