@@ -18,6 +18,8 @@ from pathlib import Path
 from devtools.template import ROOT
 
 PACKAGE = "amplify-dynamodb-simulator@2.9.30"
+# A JVM starts in about 1.5 s on an idle machine, but far slower on a busy two-core CI runner.
+START_TIMEOUT_SECONDS = 120
 INSTALL_DIR = ROOT / ".cache" / "dynamodb-local"
 JAR = INSTALL_DIR / "package" / "emulator" / "DynamoDBLocal.jar"
 
@@ -103,7 +105,7 @@ def start(port: int, data_dir: Path | None = None, *, shared: bool = False) -> s
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 error = process.stderr.read().decode(errors="replace") if process.stderr else ""
@@ -113,7 +115,7 @@ def start(port: int, data_dir: Path | None = None, *, shared: bool = False) -> s
                     return process
             except OSError:
                 time.sleep(0.05)
-        raise DynamoDBLocalUnavailable("DynamoDB Local did not start within 30 s")
+        raise DynamoDBLocalUnavailable(f"DynamoDB Local did not start within {START_TIMEOUT_SECONDS} s")
     except BaseException:  # not started, or interrupted (Ctrl-C, a stop signal): leave no JVM behind
         stop(process)
         raise

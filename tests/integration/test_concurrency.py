@@ -20,7 +20,12 @@ from playhub_wallet.models import BetRequest, RefundRequest, WinRequest
 from playhub_wallet.wallet import CallbackResult, WalletService
 
 T = TypeVar("T")
-DEADLINE_SECONDS = 3.5
+# What these tests prove is that money is conserved whatever the interleaving, not how fast
+# contention clears: eight threads on one wallet of a JVM sharing two busy cores can take longer
+# than a callback's real budget. So each call gets a patient budget here, and the budget itself is
+# tested where it is the subject (test_storage_faults.py: storage busy past the budget is a 500
+# that wrote nothing).
+DEADLINE_SECONDS = 60.0
 
 
 @pytest.fixture(params=["memory", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)])
