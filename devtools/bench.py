@@ -9,7 +9,9 @@ Prints, from one run on this machine (ratios matter: the machine is noisy):
   against DynamoDB Local, against the same for a bare handler (boto3, one UpdateItem); the
   rounds alternate between the two, and the medians are compared;
 - warm: bets with DynamoDB stubbed at the wire (requests serialized, recorded answers parsed),
-  p50 and p90, beside the bare handler's UpdateItem stubbed the same way.
+  p50 and p90, beside the bare handler's UpdateItem stubbed the same way;
+- DynamoDB per callback: requests, read and write units from DynamoDB's own ConsumedCapacity
+  (devtools/capacity.py; `--capacity-only` prints this section alone, without a build).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from devtools import artifact, dynamodb_local, local_db
+from devtools import artifact, capacity, dynamodb_local, local_db
 from devtools.template import ROOT
 
 WORKER = ROOT / "devtools" / "bench_worker.py"
@@ -167,13 +169,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warm", type=int, default=2000, help="warm requests of each handler (default 2000)")
     parser.add_argument("--layer", type=Path, help="measure this layer folder instead of the built one")
     parser.add_argument("--profile", action="store_true", help="also print where the warm bet's time goes")
+    parser.add_argument("--capacity-only", action="store_true", help="only DynamoDB's requests and units per callback")
     args = parser.parse_args(argv)
+    if dynamodb_local.java_missing_reason():
+        raise SystemExit(f"error: {dynamodb_local.java_missing_reason()}")
+    if args.capacity_only:
+        with dynamodb() as endpoint:
+            capacity.report(*capacity.scenarios(endpoint, TABLE))
+        return
     try:
         built = artifact.ensure()
     except artifact.ArtifactError as error:
         raise SystemExit(f"error: {error}") from None
-    if dynamodb_local.java_missing_reason():
-        raise SystemExit(f"error: {dynamodb_local.java_missing_reason()}")
     layer = args.layer.resolve() if args.layer else built.layer_dir
 
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; functions on Python {built.python_version}")
@@ -201,6 +208,7 @@ def main(argv: list[str] | None = None) -> None:
                 warm[kind] = report["warm_ms"]
             if args.profile:
                 print(profile.read())
+        usage = capacity.scenarios(endpoint, TABLE)
 
     bet, bare = statistics.median(cold["bet"]), statistics.median(cold["bare"])
     print(f"cold start, median of {args.rounds} (spawn, import, first request against DynamoDB Local):")
@@ -212,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {kind:5} p50 {percentile(warm[kind], 0.5):6.3f} ms   p90 {percentile(warm[kind], 0.9):6.3f} ms")
     ratio = percentile(warm["bet"], 0.5) / percentile(warm["bare"], 0.5)
     print(f"  ratio p50     {ratio:7.2f}x   (bet p50 target <= 1 ms)")
+    capacity.report(*usage)
 
 
 if __name__ == "__main__":
