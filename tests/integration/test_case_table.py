@@ -65,7 +65,7 @@ def test_bet_on_an_expired_session_is_session_not_found_but_wins_and_refunds_sti
 ) -> None:
     bet = playhub.bet(player.session_id, "10.00")
     assert bet.status == 200
-    clock.advance(4 * 3600 + 1)  # 4 h after the last bet
+    clock.advance(4 * 3600 + 15 * 60 + 1)  # 4 h after the last bet, and past the 15 min of slack
 
     late_bet = playhub.bet(player.session_id, "1.00")
     win = playhub.win(player.session_id, "5.00", round_id=bet.payload["round_id"])
@@ -80,6 +80,19 @@ def test_every_bet_slides_the_session_expiry(playhub: Playhub, player: Player, c
     for _ in range(3):
         clock.advance(3 * 3600)
         assert playhub.bet(player.session_id, "1.00").status == 200
+
+
+@pytest.mark.parametrize("gap", [1, 60, 14 * 60, 15 * 60 + 1, 3 * 3600])
+def test_a_session_stays_open_4_hours_after_any_bet(
+    playhub: Playhub, player: Player, clock: FakeClock, gap: int
+) -> None:
+    """However bets are spaced, whether or not they wrote the session, the last one holds it open 4 h."""
+    for _ in range(3):
+        clock.advance(gap)
+        assert playhub.bet(player.session_id, "1.00").status == 200
+    clock.advance(4 * 3600 - 1)
+
+    assert playhub.bet(player.session_id, "1.00").status == 200
 
 
 def test_free_bet_moves_no_money_but_is_recorded(playhub: Playhub, player: Player, backend: Backend) -> None:

@@ -16,6 +16,7 @@ import responses
 from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
 from integration.test_case_table import emitted_metrics
 from support.harness import FakeLambdaContext, Playhub, handler_module, operator_event, operator_function
+from support.iam import actions_sent, allowed
 
 from playhub_wallet import operator_api
 from playhub_wallet.operator_runtime import build_operator_runtime
@@ -396,3 +397,22 @@ def test_a_campaign_starting_in_the_past_is_400_and_unknown_ones_404(operator: O
     assert operator.call("POST", "/campaigns", {**CAMPAIGN, "valid_from": "2020-01-01T00:00:00Z"})[0] == 400
     assert operator.call("GET", "/campaigns/nope")[0] == 404
     assert operator.call("GET", "/no/such/route")[0] == 404
+
+
+def test_the_launch_and_operator_policies_allow_every_table_action_they_send(
+    operator: Operator, backend: Backend
+) -> None:
+    """moto enforces no IAM: each request's IAM actions are checked against the function's policy."""
+    with actions_sent(backend.client) as launch_actions:
+        assert operator.launch("p-iam")[0] == 200
+    with actions_sent(backend.client) as operator_actions:
+        assert operator.deposit("p-iam", "10.00", "iam-in")[0] == 200
+        assert (
+            operator.call("POST", "/players/p-iam/wallets/EUR/withdrawals", {"amount": "1", "reference": "o"})[0] == 200
+        )
+        assert operator.call("GET", "/players/p-iam/wallets")[0] == 200
+        assert operator.call("GET", "/players/p-iam/wallets/EUR/transactions")[0] == 200
+        assert operator.call("PUT", "/players/p-iam/block", {"blocked": True})[0] == 200
+
+    assert launch_actions <= allowed("LaunchFunction"), sorted(launch_actions - allowed("LaunchFunction"))
+    assert operator_actions <= allowed("OperatorFunction"), sorted(operator_actions - allowed("OperatorFunction"))

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from playhub_wallet.state import (
     ZERO,
+    EntryKey,
     EntryKind,
     LedgerEntry,
     Reads,
@@ -66,6 +67,11 @@ class InMemoryLedger:
                 self.lost_responses -= 1
                 raise StorageBusy("injected lost response")
 
+    def entry(self, key: EntryKey) -> LedgerEntry | None:
+        with self._lock:
+            self.loads += 1
+            return self.entries.get((key.action, key.playhub_tx_id))
+
     def put_session(self, session: Session, ttl: int) -> None:
         with self._lock:
             if session.session_id in self.sessions:
@@ -103,6 +109,8 @@ class InMemoryLedger:
             bet = self.entries.get((plan.bet_refund.bet.action, plan.bet_refund.bet.playhub_tx_id))
             if bet is None or bet.kind is not EntryKind.APPLIED or bet.refunded_by is not None:
                 return False
+        if any((key.action, key.playhub_tx_id) in self.entries for key in plan.still_absent):
+            return False
         marker = plan.refund_marker
         return marker is None or (marker.key.action, marker.key.playhub_tx_id) not in self.entries
 
@@ -111,6 +119,8 @@ class InMemoryLedger:
         move = plan.wallet_move
         wallet = self.wallets.get(move.key, Wallet(move.key, ZERO, 0))
         self.wallets[move.key] = replace(wallet, balance=wallet.balance + move.delta, version=move.expected_version + 1)
+        if plan.bet_refund is not None:
+            self.wallets[move.key] = replace(self.wallets[move.key], last_refund_seq=move.expected_version + 1)
         if plan.session_extension is not None:
             ext = plan.session_extension
             self.sessions[ext.session_id] = replace(self.sessions[ext.session_id], expires_at=ext.new_expires_at)

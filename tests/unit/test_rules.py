@@ -67,6 +67,63 @@ def test_a_bet_asks_for_a_guarded_debit_a_sliding_session_and_a_round_record() -
     assert (plan.entry.balance_after, plan.entry.wallet_seq) == (Decimal("30.00"), 8)
 
 
+def test_a_bet_leaves_a_session_alone_while_it_stays_open_long_enough() -> None:
+    """Only a session closing sooner than idle_seconds after this bet is written, and then with slack."""
+    ctx = rules.Context(**{**CTX.__dict__, "session_slack_seconds": 900})
+    far = Session(SESSION_ID, "p1", "EUR", "ph_limbo_97", "active", NOW - 10, NOW + 14400)
+    near = Session(SESSION_ID, "p1", "EUR", "ph_limbo_97", "active", NOW - 10, NOW + 14399)
+
+    left_alone = rules.decide_bet(bet(), REF, snapshot(session=far), ctx)
+    written = rules.decide_bet(bet(), REF, snapshot(session=near), ctx)
+
+    assert isinstance(left_alone, rules.Apply)
+    assert isinstance(written, rules.Apply)
+    assert left_alone.plan.session_extension is None
+    assert written.plan.session_extension is not None
+    assert written.plan.session_extension.new_expires_at == NOW + 14400 + 900
+
+
+def _applied_bet(wallet_seq: int) -> LedgerEntry:
+    decision = rules.decide_bet(bet(), REF, snapshot(version=wallet_seq - 1, balance="70.00"), CTX)
+    assert isinstance(decision, rules.Apply)
+    return decision.plan.entry
+
+
+@pytest.mark.parametrize(("last_refund_seq", "confirm"), [(0, False), (5, False), (6, True)])
+def test_a_replayed_bet_is_read_again_only_if_a_refund_landed_on_its_wallet_after_it(
+    last_refund_seq: int, confirm: bool
+) -> None:
+    """The bet (version 5) and its wallet are read one after the other: a refund in between could be its."""
+    entry = _applied_bet(wallet_seq=5)
+    wallet = Wallet(WALLET, Decimal("50.00"), 9, last_refund_seq=last_refund_seq)
+    decision = rules.decide_bet(bet(), REF, Snapshot(SESSION, wallet, {entry.key: entry}), CTX)
+
+    assert isinstance(decision, rules.Replay)
+    assert decision.confirm == (entry.key if confirm else None)
+
+
+def test_a_refund_of_a_win_holds_only_while_no_bet_has_that_tx_id() -> None:
+    win = LedgerEntry(
+        key=EntryKey(Action.WIN, BET_TX),
+        kind=EntryKind.APPLIED,
+        our_tx_id="our-win",
+        wallet=WALLET,
+        session_id=SESSION_ID,
+        outcome=rules.CREDITED,
+        fingerprint="f",
+        created_at=NOW,
+        wallet_seq=3,
+    )
+    refund = RefundRequest.model_validate(
+        {"action": "refund", "session_id": SESSION_ID, "tx_id": REFUND_TX, "orig_tx_id": BET_TX}
+    )
+    decision = rules.decide_refund(refund, REF, snapshot(entries={win.key: win}), CTX)
+
+    assert isinstance(decision, rules.Apply)
+    assert decision.entry.outcome == rules.REFUND_OF_WIN
+    assert decision.plan.still_absent == (EntryKey(Action.BET, BET_TX),)
+
+
 def test_a_bet_larger_than_the_balance_is_refused() -> None:
     with pytest.raises(InsufficientFunds):
         rules.decide_bet(bet("50.01"), REF, snapshot(), CTX)

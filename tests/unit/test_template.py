@@ -12,11 +12,20 @@ from devtools.template import load_template
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 CALLBACKS = {"BalanceFunction": "/balance", "BetFunction": "/bet", "WinFunction": "/win", "RefundFunction": "/refund"}
+# A transaction is authorised item by item: Put as PutItem, Update as UpdateItem, ConditionCheck
+# as ConditionCheckItem. tests/integration/test_iam_actions.py checks these against what each
+# function's code sends.
 TABLE_ACTIONS = {
-    "BalanceFunction": ["dynamodb:GetItem"],  # TransactGetItems is authorised as GetItem
-    "BetFunction": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-    "WinFunction": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-    "RefundFunction": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "BalanceFunction": ["dynamodb:GetItem", "dynamodb:BatchGetItem"],
+    "BetFunction": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "WinFunction": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "RefundFunction": [
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:ConditionCheckItem",
+    ],
 }
 
 

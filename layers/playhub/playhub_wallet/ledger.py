@@ -158,28 +158,54 @@ class DynamoLedger:
     # Reads -------------------------------------------------------------------------------
 
     def load(self, reads: Reads) -> Snapshot:
-        """Session, wallet, entries and round in one TransactGetItems request."""
-        keys: list[dict[str, str]] = [wallet_key(reads.wallet)]
+        """Session, wallet, entries and round in one strongly consistent BatchGetItem request.
+
+        One read unit per item, half of a TransactGetItems. The items are read one by one, not at
+        one instant, which is safe because (see state.Reads):
+        - every fact a write relies on is a condition of its commit (the wallet's version, the
+          entry's absence, the bet not refunded yet, ...), so a commit on a stale read fails and
+          the callback reads again;
+        - an answer without a write (a replay) must not show an entry its wallet does not
+          include yet: a wallet read before an entry of its own that is newer than it is refused
+          here (StaleSnapshot: read again), and a replayed bet, which a refund can still mark,
+          is read once more before the answer (WalletService).
+        Keys DynamoDB leaves unprocessed (throttling) make the whole read StorageBusy: the
+        callback retries it with backoff, as any throttled request.
+        """
+        wanted: dict[tuple[str, str], EntryKey | str] = {_key_id(wallet_key(reads.wallet)): "wallet"}
         if reads.session_id is not None:
-            keys.append(session_key(reads.session_id))
-        keys.extend(entry_key(key) for key in reads.entries)
+            wanted[_key_id(session_key(reads.session_id))] = "session"
+        for key in reads.entries:
+            wanted[_key_id(entry_key(key))] = key
         if reads.round is not None:
-            keys.append(round_key(reads.round))
-        request = [{"Get": {"TableName": self._table, "Key": _serialize(key)}} for key in keys]
-        responses = self._call("transact_get_items", TransactItems=request)["Responses"]
-        items = [_deserialize(response.get("Item")) for response in responses]
-        wallet_item, rest = items[0], items[1:]
-        session_item = rest.pop(0) if reads.session_id is not None else None
-        entries = {
-            key: _entry_from_item(item) for key, item in zip(reads.entries, rest, strict=False) if item is not None
-        }
-        round_item = rest[len(reads.entries)] if reads.round is not None else None
+            wanted[_key_id(round_key(reads.round))] = "round"
+        keys = [{"pk": pk, "sk": sk} for pk, sk in wanted]
+        answer = self._call(
+            "batch_get_item",
+            RequestItems={self._table: {"Keys": [_serialize(key) for key in keys], "ConsistentRead": True}},
+        )
+        if answer.get("UnprocessedKeys"):
+            raise StorageBusy("BatchGetItem left keys unprocessed")
+        found: dict[Any, dict[str, Any]] = {}
+        for raw in answer.get("Responses", {}).get(self._table, []):
+            item = _deserialize(raw) or {}
+            found[wanted[(item["pk"], item["sk"])]] = item
+        wallet = _wallet_from_item(reads.wallet, found.get("wallet"))
+        entries = {key: _entry_from_item(found[key]) for key in reads.entries if key in found}
+        for entry in entries.values():
+            if entry.wallet == wallet.key and (entry.wallet_seq or 0) > wallet.version:
+                raise StaleSnapshot(f"the wallet was read before its entry {entry.wallet_seq}")
+        session_item = found.get("session")
         return Snapshot(
             session=_session_from_item(session_item) if session_item else None,
-            wallet=_wallet_from_item(reads.wallet, wallet_item),
+            wallet=wallet,
             entries=entries,
-            round_has_bet=round_item is not None,
+            round_has_bet="round" in found,
         )
+
+    def entry(self, key: EntryKey) -> LedgerEntry | None:
+        item = self._get_item(entry_key(key))
+        return _entry_from_item(item) if item else None
 
     # Writes ------------------------------------------------------------------------------
 
@@ -191,7 +217,7 @@ class DynamoLedger:
             items.append(
                 self._update(
                     session_key(ext.session_id),
-                    "SET #expires_at = :expires_at, #ttl = :ttl, #last_bet_at = :now",
+                    "SET #expires_at = :expires_at, #ttl = :ttl",
                     "attribute_exists(pk) AND #status = :active AND #expires_at > :now",
                     {":expires_at": ext.new_expires_at, ":ttl": ext.ttl, ":now": ext.now, ":active": "active"},
                 )
@@ -216,6 +242,16 @@ class DynamoLedger:
             )
         if plan.refund_marker is not None:
             items.append(self._put_new(_entry_to_item(plan.refund_marker)))
+        items += [
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": _serialize(entry_key(key)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for key in plan.still_absent
+        ]
         self._call("transact_write_items", TransactItems=items)
 
     def put_session(self, session: Session, ttl: int) -> None:
@@ -480,10 +516,13 @@ class DynamoLedger:
         if move.refuse_if_blocked:
             conditions.append("(attribute_not_exists(#blocked) OR #blocked = :false)")
             values[":false"] = False
+        # A refund of a bet leaves its version on the wallet: a replay of a bet older than that
+        # reads the bet once more (state.Reads).
+        refund = ", #last_refund_seq = :next" if plan.bet_refund is not None else ""
         return self._update(
             wallet_key(move.key),
             "SET #balance = if_not_exists(#balance, :zero) + :delta, #version = :next, #updated_at = :now,"
-            " #entity = :wallet, #player_id = :player, #currency = :currency, #changed_bucket = :bucket",
+            " #entity = :wallet, #player_id = :player, #currency = :currency, #changed_bucket = :bucket" + refund,
             " AND ".join(conditions),
             values,
         )
@@ -535,6 +574,7 @@ _ATTRIBUTE_NAMES = (
     "game_session_id",
     "balance",
     "version",
+    "last_refund_seq",
     "updated_at",
     "entity",
     "player_id",
@@ -542,7 +582,6 @@ _ATTRIBUTE_NAMES = (
     "blocked",
     "expires_at",
     "ttl",
-    "last_bet_at",
     "status",
     "first_bet_at",
     "bet_count",
@@ -634,6 +673,10 @@ def _serialize_value(value: Any) -> dict[str, Any]:
     return attribute
 
 
+def _key_id(key: Mapping[str, str]) -> tuple[str, str]:
+    return key["pk"], key["sk"]
+
+
 def _deserialize(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not item:
         return None
@@ -655,7 +698,13 @@ def _session_from_item(item: Mapping[str, Any]) -> Session:
 def _wallet_from_item(key: WalletKey, item: Mapping[str, Any] | None) -> Wallet:
     if item is None:
         return Wallet(key, ZERO, 0)
-    return Wallet(key, Decimal(item["balance"]), int(item["version"]), bool(item.get("blocked", False)))
+    return Wallet(
+        key,
+        Decimal(item["balance"]),
+        int(item["version"]),
+        bool(item.get("blocked", False)),
+        int(item.get("last_refund_seq", 0)),
+    )
 
 
 _OPTIONAL_ENTRY_FIELDS = ("round_id", "game_id", "type", "frc_id", "orig_tx_id", "refunded_by")

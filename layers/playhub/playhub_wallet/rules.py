@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from playhub_wallet.errors import (
@@ -65,14 +65,21 @@ class Context:
     session_idle_seconds: int
     session_retention_seconds: int
     new_tx_id: Callable[[], str]
+    session_slack_seconds: int = 0  # how far past idle_seconds a session may reach (see _extend)
 
 
 @dataclass(frozen=True)
 class Replay:
-    """The same request was applied before: answer as then, with the current balance."""
+    """The same request was applied before: answer as then, with the current balance.
+
+    confirm names an entry that can still change (an applied bet, until a refund marks it): the
+    answer holds only if a fresh read of it finds it unchanged, since the entry and the wallet
+    were read one after the other, not at one instant.
+    """
 
     entry: LedgerEntry
     balance: Decimal
+    confirm: EntryKey | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +189,11 @@ def decide_bet(request: BetRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
         if existing.refunded_by is not None:
             # A 200 would tell Playhub that a reversed bet stands.
             raise AlreadyRefunded(f"bet {request.tx_id} was refunded by {existing.refunded_by}")
-        return _replay(existing, payload, snapshot)
+        decision = _replay(existing, payload, snapshot)
+        if isinstance(decision, Replay) and snapshot.wallet.last_refund_seq > (existing.wallet_seq or 0):
+            # A refund landed on this wallet since the bet: it may be this bet's, read too late.
+            return replace(decision, confirm=key)
+        return decision
     session = _require_session(snapshot, ctx, for_bet=True)
     if snapshot.wallet.blocked:
         raise PlayerBlocked("player is blocked from betting")
@@ -261,7 +272,7 @@ def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, c
         credit, outcome = -bet.balance_change, REFUNDED
         bet_refund = BetRefund(bet_key, request.tx_id)
     elif win is not None:
-        outcome = REFUND_OF_WIN
+        outcome = REFUND_OF_WIN  # and no money moves: only while no bet has that tx_id
     else:
         outcome = UNKNOWN_ORIGINAL
         marker = LedgerEntry(
@@ -288,7 +299,8 @@ def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, c
         round_id=bet.round_id if bet is not None else None,
     )
     move = WalletMove(snapshot.wallet.key, snapshot.wallet.version, credit)
-    return Apply(WritePlan(entry, move, bet_refund=bet_refund, refund_marker=marker))
+    still_absent = (bet_key,) if outcome == REFUND_OF_WIN else ()
+    return Apply(WritePlan(entry, move, bet_refund=bet_refund, refund_marker=marker, still_absent=still_absent))
 
 
 def decide_transfer(transfer: Transfer, snapshot: Snapshot, ctx: Context) -> Decision:
@@ -336,8 +348,17 @@ def _replay(existing: LedgerEntry, payload: str, snapshot: Snapshot) -> Decision
     return Replay(existing, snapshot.wallet.balance)
 
 
-def _extend(session: Session, ctx: Context) -> SessionExtension:
-    expires_at = ctx.now + ctx.session_idle_seconds
+def _extend(session: Session, ctx: Context) -> SessionExtension | None:
+    """Keep the session open at least idle_seconds after this bet, writing it only when needed.
+
+    A bet that finds the session expiring sooner than that moves the expiry to idle + slack
+    seconds from now; the bets of the next slack seconds then find it far enough out and leave
+    the session alone (one write per slack seconds of play instead of one per bet). A session may
+    so outlive its last bet by up to the slack; never by less than idle_seconds.
+    """
+    if session.expires_at >= ctx.now + ctx.session_idle_seconds:
+        return None
+    expires_at = ctx.now + ctx.session_idle_seconds + ctx.session_slack_seconds
     return SessionExtension(session.session_id, ctx.now, expires_at, expires_at + ctx.session_retention_seconds)
 
 

@@ -82,7 +82,7 @@ def open_session(
     idle_seconds: int,
     retention_seconds: int,
 ) -> Session:
-    """Create an active session; it expires idle_seconds after the last bet."""
+    """Create an active session; it expires idle_seconds from now, unless bets extend it."""
     session = Session(
         session_id=new_session_id(player_id, currency, game_id),
         player_id=player_id,

@@ -33,7 +33,7 @@ class Session:
     game_id: str
     status: str  # "active" for a session Playhub may bet on
     created_at: int  # epoch seconds
-    expires_at: int  # epoch seconds; slides forward with every bet
+    expires_at: int  # epoch seconds; slides forward as bets come (rules._extend)
 
     @property
     def wallet_key(self) -> WalletKey:
@@ -49,6 +49,7 @@ class Wallet:
     balance: Decimal
     version: int  # 0 for a wallet never written; +1 with every ledger entry
     blocked: bool = False
+    last_refund_seq: int = 0  # the version the last refund of a bet produced (0: none yet)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,12 @@ class RoundKey:
 
 @dataclass(frozen=True)
 class Reads:
-    """Everything one callback needs, fetched in a single request."""
+    """Everything one callback needs, fetched in a single request.
+
+    The read is strongly consistent item by item, not a snapshot of all items at one instant:
+    every fact a write depends on is checked again by a condition of the commit (WritePlan),
+    and the ledger refuses a read that shows an entry its wallet does not include yet.
+    """
 
     session_id: str | None
     wallet: WalletKey
@@ -154,6 +160,7 @@ class WritePlan:
     round_bet: RoundKey | None = None  # records that the round has a bet
     bet_refund: BetRefund | None = None
     refund_marker: LedgerEntry | None = None  # put only if no bet has its key
+    still_absent: tuple[EntryKey, ...] = ()  # entries the decision relied on not existing
 
 
 class StaleSnapshot(Exception):
@@ -168,6 +175,8 @@ class LedgerPort(Protocol):
     def load(self, reads: Reads) -> Snapshot: ...
 
     def commit(self, plan: WritePlan) -> None: ...
+
+    def entry(self, key: EntryKey) -> LedgerEntry | None: ...
 
     def put_session(self, session: Session, ttl: int) -> None: ...
 

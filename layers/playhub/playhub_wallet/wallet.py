@@ -26,7 +26,16 @@ from playhub_wallet.models import (
 )
 from playhub_wallet.money import CurrencyTable, check_places, format_amount
 from playhub_wallet.sessions import SessionRef, open_session, parse_session_id
-from playhub_wallet.state import LedgerEntry, LedgerPort, Reads, Session, Snapshot, StaleSnapshot, StorageBusy
+from playhub_wallet.state import (
+    EntryKey,
+    LedgerEntry,
+    LedgerPort,
+    Reads,
+    Session,
+    Snapshot,
+    StaleSnapshot,
+    StorageBusy,
+)
 
 T = TypeVar("T")
 R = TypeVar("R", BetRequest, WinRequest, RefundRequest)
@@ -76,6 +85,14 @@ class SessionPolicy:
     idle_seconds: int = 4 * 3600  # Playhub's sessions last 4 h after the last activity
     retention_seconds: int = 90 * 86400  # late wins and refunds still find the session
 
+    @property
+    def slack_seconds(self) -> int:
+        """How far past idle_seconds a session may stay open: the bets of this long write no session.
+
+        Longer than Playhub's own session never matters (Playhub stops betting first); shorter would.
+        """
+        return min(15 * 60, self.idle_seconds // 4)
+
 
 class WalletService:
     def __init__(
@@ -121,7 +138,7 @@ class WalletService:
             currency=currency,
             game_id=game_id,
             now=self._clock.now(),
-            idle_seconds=self._sessions.idle_seconds,
+            idle_seconds=self._sessions.idle_seconds + self._sessions.slack_seconds,
             retention_seconds=self._sessions.retention_seconds,
         )
 
@@ -160,6 +177,8 @@ class WalletService:
             nonlocal reads
             while True:
                 decision = decide(self._ledger.load(reads))
+                if isinstance(decision, rules.Replay) and decision.confirm is not None:
+                    self._confirm(decision.entry, decision.confirm)
                 if not isinstance(decision, rules.ReadOtherWallet):
                     break
                 reads = replace(reads, wallet=decision.wallet)
@@ -176,6 +195,11 @@ class WalletService:
         places = self._currencies.places(decision.entry.wallet.currency)
         response = TransactionResponse(balance=format_amount(balance, places), tx_id=decision.entry.our_tx_id)
         return CallbackResult(response, decision.entry, replayed)
+
+    def _confirm(self, entry: LedgerEntry, key: EntryKey) -> None:
+        """A replay stands only if its entry reads the same again; else everything is read again."""
+        if self._ledger.entry(key) != entry:
+            raise StaleSnapshot(f"{key.action} {key.playhub_tx_id} changed while it was read")
 
     def _with_retries(self, deadline: float, attempt: Callable[[], T]) -> T:
         """Run attempt until it holds; a conflict or throttle past the deadline is a 500."""
@@ -203,6 +227,7 @@ class WalletService:
             session_idle_seconds=self._sessions.idle_seconds,
             session_retention_seconds=self._sessions.retention_seconds,
             new_tx_id=self._new_tx_id,
+            session_slack_seconds=self._sessions.slack_seconds,
         )
 
 
