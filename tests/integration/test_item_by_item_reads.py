@@ -19,6 +19,7 @@ from devtools.callbacks import playhub_id
 from playhub_wallet import rules
 from playhub_wallet.models import Action, BetRequest, RefundRequest, WinRequest
 from playhub_wallet.state import EntryKey, LedgerEntry, LedgerPort, Reads, Snapshot, StaleSnapshot, WalletKey
+from playhub_wallet.wallet import WalletService
 
 
 @pytest.fixture(params=["memory", "moto"])
@@ -32,9 +33,13 @@ class StaleOnce:
     def __init__(self, ledger: LedgerPort) -> None:
         self._ledger = ledger
         self.stale: dict[EntryKey, LedgerEntry | None] = {}
+        self.hide_round = False  # the round's record, as before its first bet
 
     def load(self, reads: Reads) -> Snapshot:
         snapshot = self._ledger.load(reads)
+        if self.hide_round:
+            self.hide_round = False
+            snapshot = replace(snapshot, round_has_bet=False)
         if not self.stale:
             return snapshot
         entries = dict(snapshot.entries)
@@ -45,6 +50,9 @@ class StaleOnce:
                 entries[key] = entry
         self.stale = {}
         return replace(snapshot, entries=entries)
+
+    def entry(self, key: EntryKey) -> LedgerEntry | None:
+        return self._ledger.entry(key)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._ledger, name)
@@ -118,3 +126,83 @@ def test_a_wallet_read_before_an_entry_of_its_own_is_read_again(moto_backend: Ba
         backend.ledger.load(
             Reads(player.session_id, WalletKey(player.wallet_key.player_id, "EUR"), (EntryKey(Action.BET, tx_id),))
         )
+
+
+@pytest.fixture
+def stale(backend: Backend) -> StaleOnce:
+    return StaleOnce(backend.ledger)
+
+
+@pytest.fixture
+def raced(stale: StaleOnce, clock: FakeClock) -> WalletService:
+    return build_wallet(stale, clock)  # type: ignore[arg-type]
+
+
+def bet_request(session_id: str, amount: str, round_id: str | None = None) -> BetRequest:
+    return BetRequest.model_validate(
+        {
+            "action": "bet",
+            "type": "bet",
+            "session_id": session_id,
+            "amount": amount,
+            "tx_id": playhub_id(),
+            "round_id": round_id or playhub_id(),
+        }
+    )
+
+
+def test_a_retry_that_reads_its_bet_missing_and_the_wallet_already_debited_is_a_replay(
+    raced: WalletService, stale: StaleOnce
+) -> None:
+    """A refusal (insufficient funds) would tell Playhub the bet failed, and the stake is gone."""
+    player = open_funded_session(raced)
+    request = bet_request(player.session_id, "60.00")
+    first = raced.bet(request, float("inf"))
+
+    stale.stale = {EntryKey(Action.BET, request.tx_id): None}
+    retry = raced.bet(request, float("inf"))
+
+    assert retry.replayed
+    assert retry.response == first.response
+
+
+def test_a_retried_withdrawal_that_reads_itself_missing_is_a_replay(raced: WalletService, stale: StaleOnce) -> None:
+    player = open_funded_session(raced)
+    withdrawal = rules.withdrawal(player.wallet_key, Decimal("60.00"), f"out-{playhub_id()}")
+    first = raced.transfer(withdrawal, float("inf"))
+
+    stale.stale = {EntryKey(Action.WITHDRAWAL, withdrawal.reference): None}
+    retry = raced.transfer(withdrawal, float("inf"))
+
+    assert (retry.replayed, retry.response) == (True, first.response)
+
+
+def test_a_win_that_reads_its_round_before_the_bet_landed_is_no_anomaly(raced: WalletService, stale: StaleOnce) -> None:
+    player = open_funded_session(raced)
+    round_id = playhub_id()
+    raced.bet(bet_request(player.session_id, "1.00", round_id), float("inf"))
+    win = {"action": "win", "type": "win", "session_id": player.session_id, "amount": "2.00"}
+
+    stale.hide_round = True
+    result = raced.win(WinRequest.model_validate({**win, "tx_id": playhub_id(), "round_id": round_id}), float("inf"))
+
+    assert result.entry is not None
+    assert result.entry.outcome == rules.CREDITED
+
+
+def test_a_refund_that_reads_a_win_missing_that_had_landed_is_a_refund_of_that_win(
+    raced: WalletService, stale: StaleOnce
+) -> None:
+    """Settled as a refund of an unknown bet, it would void a later bet with that id for nothing."""
+    player = open_funded_session(raced)
+    win_tx = playhub_id()
+    win = {"action": "win", "type": "win", "session_id": player.session_id, "amount": "2.00"}
+    raced.win(WinRequest.model_validate({**win, "tx_id": win_tx, "round_id": playhub_id()}), float("inf"))
+
+    stale.stale = {EntryKey(Action.WIN, win_tx): None}
+    refund = {"action": "refund", "session_id": player.session_id, "tx_id": playhub_id(), "orig_tx_id": win_tx}
+    result = raced.refund(RefundRequest.model_validate(refund), float("inf"))
+
+    assert result.entry is not None
+    assert result.entry.outcome == rules.REFUND_OF_WIN
+    assert stale.entry(EntryKey(Action.BET, win_tx)) is None  # no marker

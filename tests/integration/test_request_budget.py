@@ -59,7 +59,8 @@ def test_an_exact_replay_costs_one_request(
     assert dict(requests.by_operation) == {"BatchGetItem": 1}
 
 
-def test_a_refused_bet_costs_one_request(playhub: Playhub, player: Player, backend: Backend) -> None:
+def test_a_refused_bet_costs_a_read_and_a_confirmation(playhub: Playhub, player: Player, backend: Backend) -> None:
+    """The refusal stands only if the bet's own entry is still absent (a retry may race its first try)."""
     with count_store_requests(backend) as requests:
         assert playhub.bet(player.session_id, "1000.00").status == 400
-    assert dict(requests.by_operation) == {"BatchGetItem": 1}
+    assert dict(requests.by_operation) == {"BatchGetItem": 1, "GetItem": 1}

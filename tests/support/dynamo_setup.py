@@ -197,9 +197,7 @@ def warm_up(client: DynamoDBClient, rounds: int = WARM_UP_ROUNDS) -> None:
                 client.transact_write_items,
                 TransactItems=[{"Put": {"TableName": table, "Item": item, "ConditionExpression": new_only}}, update],
             )
-        client.transact_get_items(
-            TransactItems=[{"Get": {"TableName": table, "Key": k}} for k in (key, entry)],
-        )
+        client.batch_get_item(RequestItems={table: {"Keys": [key, entry], "ConsistentRead": True}})
         client.get_item(TableName=table, Key=key, ConsistentRead=True)
         client.query(
             TableName=table,

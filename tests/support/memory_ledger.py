@@ -15,6 +15,7 @@ from playhub_wallet.state import (
     EntryKind,
     LedgerEntry,
     Reads,
+    RoundKey,
     Session,
     Snapshot,
     StaleSnapshot,
@@ -109,8 +110,12 @@ class InMemoryLedger:
             bet = self.entries.get((plan.bet_refund.bet.action, plan.bet_refund.bet.playhub_tx_id))
             if bet is None or bet.kind is not EntryKind.APPLIED or bet.refunded_by is not None:
                 return False
-        if any((key.action, key.playhub_tx_id) in self.entries for key in plan.still_absent):
-            return False
+        for key in plan.still_absent:
+            if isinstance(key, RoundKey):
+                if (key.player_id, key.game_id, key.round_id) in self.rounds:
+                    return False
+            elif (key.action, key.playhub_tx_id) in self.entries:
+                return False
         marker = plan.refund_marker
         return marker is None or (marker.key.action, marker.key.playhub_tx_id) not in self.entries
 

@@ -246,7 +246,7 @@ class DynamoLedger:
             {
                 "ConditionCheck": {
                     "TableName": self._table,
-                    "Key": _serialize(entry_key(key)),
+                    "Key": _serialize(round_key(key) if isinstance(key, RoundKey) else entry_key(key)),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
@@ -517,8 +517,13 @@ class DynamoLedger:
             conditions.append("(attribute_not_exists(#blocked) OR #blocked = :false)")
             values[":false"] = False
         # A refund of a bet leaves its version on the wallet: a replay of a bet older than that
-        # reads the bet once more (state.Reads).
-        refund = ", #last_refund_seq = :next" if plan.bet_refund is not None else ""
+        # reads the bet once more (state.Reads). A wallet that code before this attribute
+        # wrote gets its current version on its first move, as if a refund had just landed.
+        refund = (
+            ", #last_refund_seq = :next"
+            if plan.bet_refund is not None
+            else ", #last_refund_seq = if_not_exists(#last_refund_seq, :next)"
+        )
         return self._update(
             wallet_key(move.key),
             "SET #balance = if_not_exists(#balance, :zero) + :delta, #version = :next, #updated_at = :now,"
@@ -703,7 +708,8 @@ def _wallet_from_item(key: WalletKey, item: Mapping[str, Any] | None) -> Wallet:
         Decimal(item["balance"]),
         int(item["version"]),
         bool(item.get("blocked", False)),
-        int(item.get("last_refund_seq", 0)),
+        # Missing: written only by code older than the attribute, which never said: assume now.
+        int(item.get("last_refund_seq", item["version"])),
     )
 
 

@@ -237,6 +237,9 @@ def decide_win(request: WinRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
     else:
         # Playhub retries a win forever, so a win we cannot match to a bet is still paid.
         credit, outcome = request.amount, CREDITED if snapshot.round_has_bet else WIN_WITHOUT_BET
+    # An anomaly is counted only if it still holds when the win lands.
+    round_key = RoundKey(ref.player_id, ref.game_id, request.round_id)
+    still_absent: tuple[RoundKey, ...] = (round_key,) if outcome == WIN_WITHOUT_BET else ()
     entry = _new_entry(
         key,
         snapshot,
@@ -251,7 +254,8 @@ def decide_win(request: WinRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
         type=request.type,
         frc_id=request.frc_id,
     )
-    return Apply(WritePlan(entry, WalletMove(snapshot.wallet.key, snapshot.wallet.version, credit)))
+    move = WalletMove(snapshot.wallet.key, snapshot.wallet.version, credit)
+    return Apply(WritePlan(entry, move, still_absent=still_absent))
 
 
 def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, ctx: Context) -> Decision:
@@ -299,7 +303,8 @@ def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, c
         round_id=bet.round_id if bet is not None else None,
     )
     move = WalletMove(snapshot.wallet.key, snapshot.wallet.version, credit)
-    still_absent = (bet_key,) if outcome == REFUND_OF_WIN else ()
+    win_key = EntryKey(Action.WIN, request.orig_tx_id)
+    still_absent = {REFUND_OF_WIN: (bet_key,), UNKNOWN_ORIGINAL: (win_key,)}.get(outcome, ())
     return Apply(WritePlan(entry, move, bet_refund=bet_refund, refund_marker=marker, still_absent=still_absent))
 
 

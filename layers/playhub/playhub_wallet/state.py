@@ -49,7 +49,8 @@ class Wallet:
     balance: Decimal
     version: int  # 0 for a wallet never written; +1 with every ledger entry
     blocked: bool = False
-    last_refund_seq: int = 0  # the version the last refund of a bet produced (0: none yet)
+    # No refund of a bet landed on this wallet after this version (a refund writes its own).
+    last_refund_seq: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class Reads:
 
     session_id: str | None
     wallet: WalletKey
-    entries: tuple[EntryKey, ...]
+    entries: tuple[EntryKey, ...]  # the callback's own entry first (rules.reads_for_*)
     round: RoundKey | None = None
 
 
@@ -160,7 +161,7 @@ class WritePlan:
     round_bet: RoundKey | None = None  # records that the round has a bet
     bet_refund: BetRefund | None = None
     refund_marker: LedgerEntry | None = None  # put only if no bet has its key
-    still_absent: tuple[EntryKey, ...] = ()  # entries the decision relied on not existing
+    still_absent: tuple[EntryKey | RoundKey, ...] = ()  # what the decision relied on not existing
 
 
 class StaleSnapshot(Exception):

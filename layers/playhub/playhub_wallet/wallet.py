@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Protocol, TypeVar
 
 from playhub_wallet import rules
-from playhub_wallet.errors import BadRequest, ServiceUnavailable, SessionNotFound
+from playhub_wallet.errors import BadRequest, PlayhubError, ServiceUnavailable, SessionNotFound
 from playhub_wallet.models import (
     BalanceRequest,
     BalanceResponse,
@@ -176,7 +176,12 @@ class WalletService:
         def attempt() -> rules.Replay | rules.Apply:
             nonlocal reads
             while True:
-                decision = decide(self._ledger.load(reads))
+                snapshot = self._ledger.load(reads)
+                try:
+                    decision = decide(snapshot)
+                except PlayhubError:
+                    self._confirm_absent(reads, snapshot)
+                    raise
                 if isinstance(decision, rules.Replay) and decision.confirm is not None:
                     self._confirm(decision.entry, decision.confirm)
                 if not isinstance(decision, rules.ReadOtherWallet):
@@ -195,6 +200,17 @@ class WalletService:
         places = self._currencies.places(decision.entry.wallet.currency)
         response = TransactionResponse(balance=format_amount(balance, places), tx_id=decision.entry.our_tx_id)
         return CallbackResult(response, decision.entry, replayed)
+
+    def _confirm_absent(self, reads: Reads, snapshot: Snapshot) -> None:
+        """A refusal made while the callback's own entry read absent stands only if it is still absent.
+
+        Otherwise the first delivery landed between the reads of the entry and of the wallet (a
+        retry racing its original), and the answer is the replay, not "insufficient funds".
+        Entries are never deleted: absent now means absent when the wallet was read.
+        """
+        own = reads.entries[0] if reads.entries else None
+        if own is not None and snapshot.entry(own) is None and self._ledger.entry(own) is not None:
+            raise StaleSnapshot(f"{own.action} {own.playhub_tx_id} landed while it was read")
 
     def _confirm(self, entry: LedgerEntry, key: EntryKey) -> None:
         """A replay stands only if its entry reads the same again; else everything is read again."""
