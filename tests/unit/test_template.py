@@ -18,7 +18,13 @@ CALLBACKS = {"BalanceFunction": "/balance", "BetFunction": "/bet", "WinFunction"
 TABLE_ACTIONS = {
     "BalanceFunction": ["dynamodb:GetItem", "dynamodb:BatchGetItem"],
     "BetFunction": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-    "WinFunction": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "WinFunction": [
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:ConditionCheckItem",  # a win counted as an anomaly checks its round is still betless
+    ],
     "RefundFunction": [
         "dynamodb:GetItem",
         "dynamodb:BatchGetItem",
