@@ -85,13 +85,14 @@ def dynamodb() -> Iterator[str]:
 
 def funded_session(endpoint: str) -> str:
     """A session on a wallet with enough money for every bet of the run (dev-side setup)."""
-    from playhub_wallet.ledger import DynamoLedger  # noqa: PLC0415
+    from playhub_wallet.dynamodb.callback_ledger import CallbackLedger  # noqa: PLC0415
+    from playhub_wallet.dynamodb.table import Table  # noqa: PLC0415
     from playhub_wallet.money import CurrencyTable  # noqa: PLC0415
     from playhub_wallet.rules import deposit  # noqa: PLC0415
     from playhub_wallet.state import WalletKey  # noqa: PLC0415
     from playhub_wallet.wallet import WalletService  # noqa: PLC0415
 
-    wallet = WalletService(DynamoLedger(local_db.local_client(endpoint), TABLE), CurrencyTable())
+    wallet = WalletService(CallbackLedger(Table(local_db.local_client(endpoint), TABLE)), CurrencyTable())
     session = wallet.open_session("bench-player", "EUR", "ph_limbo_97")
     wallet.transfer(deposit(WalletKey("bench-player", "EUR"), Decimal("1000000"), "bench-funding"), float("inf"))
     return session.session_id

@@ -133,7 +133,8 @@ def largest_items(client: Any, table: str) -> dict[str, int]:
 
 def scenarios(endpoint: str, table: str) -> tuple[dict[str, Usage], dict[str, int]]:
     """Each callback once on the happy path, its exact replay, and the refund cases."""
-    from playhub_wallet.ledger import DynamoLedger  # noqa: PLC0415 - the layer's code, as the functions run it
+    from playhub_wallet.dynamodb.callback_ledger import CallbackLedger  # noqa: PLC0415 - the layer's code
+    from playhub_wallet.dynamodb.table import Table  # noqa: PLC0415
     from playhub_wallet.models import BalanceRequest, BetRequest, RefundRequest, WinRequest  # noqa: PLC0415
     from playhub_wallet.money import CurrencyTable  # noqa: PLC0415
     from playhub_wallet.rules import deposit  # noqa: PLC0415
@@ -142,7 +143,7 @@ def scenarios(endpoint: str, table: str) -> tuple[dict[str, Usage], dict[str, in
 
     client = local_db.local_client(endpoint)
     meter = Meter(client)
-    wallet = WalletService(DynamoLedger(client, table), CurrencyTable())
+    wallet = WalletService(CallbackLedger(Table(client, table)), CurrencyTable())
     forever = float("inf")
 
     def fresh_session() -> str:

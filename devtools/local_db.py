@@ -59,7 +59,8 @@ def ensure_table(client: Any, table: str) -> None:
 
 def seed_sample_session(client: Any, table: str, now: int | None = None) -> str:
     """The sample events' session (player-1, EUR, ph_limbo_97) on a wallet funded once."""
-    from playhub_wallet.ledger import DynamoLedger  # noqa: PLC0415 - the layer, as the functions use it
+    from playhub_wallet.dynamodb.callback_ledger import CallbackLedger  # noqa: PLC0415 - the layer's code
+    from playhub_wallet.dynamodb.table import Table  # noqa: PLC0415
     from playhub_wallet.money import CurrencyTable  # noqa: PLC0415
     from playhub_wallet.rules import deposit  # noqa: PLC0415
     from playhub_wallet.sessions import parse_session_id  # noqa: PLC0415
@@ -70,7 +71,7 @@ def seed_sample_session(client: Any, table: str, now: int | None = None) -> str:
     ref = parse_session_id(SAMPLE_SESSION_ID)
     if ref is None:
         raise RuntimeError("the sample session id does not parse")
-    ledger = DynamoLedger(client, table)
+    ledger = CallbackLedger(Table(client, table))
     year = 365 * 86400
     with contextlib.suppress(StaleSnapshot):  # put only if absent: seeded before
         ledger.put_session(

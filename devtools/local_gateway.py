@@ -495,27 +495,27 @@ def demo_session(environment: Mapping[str, str]) -> tuple[str, Decimal]:
     wallet keeps what was played. Written with the layer's code, in this process: a dev tool, not
     a handler.
     """
+    from playhub_wallet.dynamodb.callback_ledger import CallbackLedger  # noqa: PLC0415
     from playhub_wallet.money import CurrencyTable  # noqa: PLC0415
     from playhub_wallet.rules import deposit  # noqa: PLC0415
-    from playhub_wallet.runtime import build_wallet, ledger_from_environment  # noqa: PLC0415
+    from playhub_wallet.runtime import build_wallet, table_from_environment  # noqa: PLC0415
     from playhub_wallet.settings import Settings  # noqa: PLC0415
-    from playhub_wallet.state import Session, WalletKey  # noqa: PLC0415
+    from playhub_wallet.state import Reads, Session, WalletKey  # noqa: PLC0415
 
     settings = Settings.from_environment(environment)
-    ledger = ledger_from_environment(settings)
+    ledger = CallbackLedger(table_from_environment(settings))
     wallet = build_wallet(settings, ledger, CurrencyTable(settings.currency_decimal_places))
     session_id, now = demo_session_id(), int(time.time())
-    found = ledger.get_session(session_id)
+    key = WalletKey(DEMO_PLAYER, DEMO_CURRENCY)
+    found = ledger.load(Reads(session_id, key, ())).session
     if found is None:
         expires_at = now + settings.session_idle_seconds
         session = Session(session_id, DEMO_PLAYER, DEMO_CURRENCY, DEMO_GAME, "active", now, expires_at)
         ledger.put_session(session, ttl=expires_at + settings.session_retention_days * 86400)
     elif not found.accepts_bets(now):  # idle too long: a new session on the same wallet
         session_id = wallet.open_session(DEMO_PLAYER, DEMO_CURRENCY, DEMO_GAME).session_id
-    key = WalletKey(DEMO_PLAYER, DEMO_CURRENCY)
     wallet.transfer(deposit(key, Decimal(DEMO_FUNDING), DEMO_REFERENCE), float("inf"))
-    funded = ledger.wallet(key)
-    return session_id, funded.balance if funded else Decimal(0)
+    return session_id, ledger.load(Reads(None, key, ())).wallet.balance
 
 
 def _bind(port: int) -> GatewayServer:

@@ -12,7 +12,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from playhub_wallet.ledger import DynamoLedger, create_client
+from playhub_wallet.dynamodb.reconciliation import ReconciliationTable
+from playhub_wallet.dynamodb.table import Table, create_client
 from playhub_wallet.reconciliation import Reconciler
 
 
@@ -24,7 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
-        report = Reconciler(DynamoLedger(create_client(args.endpoint), args.table)).run(int(time.time()), args.since)
+        report = Reconciler(ReconciliationTable(Table(create_client(args.endpoint), args.table))).run(
+            int(time.time()), args.since
+        )
     except ValueError as exc:
         parser.error(str(exc))
     if args.json:

@@ -22,21 +22,26 @@ os.environ.update(
 import json
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from moto import mock_aws
-from support import dynamo_setup
+from support import dynamo_items, dynamo_setup
 from support.harness import FakeClock, LedgerView, Playhub
 from support.memory_ledger import InMemoryLedger
 
 from devtools import artifact, dynamodb_local
 from devtools.callbacks import SAMPLE_CALLBACK_KEY
 from playhub_wallet import http, runtime
-from playhub_wallet.ledger import CLIENT_CONFIG, DynamoLedger
+from playhub_wallet.dynamodb.accounts import AccountTable
+from playhub_wallet.dynamodb.callback_ledger import CallbackLedger
+from playhub_wallet.dynamodb.campaigns import CampaignTable
+from playhub_wallet.dynamodb.reconciliation import ReconciliationTable
+from playhub_wallet.dynamodb.table import CLIENT_CONFIG, Table
 from playhub_wallet.money import CurrencyTable
 from playhub_wallet.settings import Settings
 from playhub_wallet.state import LedgerPort, Session, WalletKey
@@ -52,19 +57,33 @@ DYNAMO_BACKENDS = ["moto", pytest.param("dynamodb_local", marks=pytest.mark.dyna
 @dataclass
 class Backend:
     name: str
-    ledger: Any  # InMemoryLedger or DynamoLedger
-    client: Any = None  # the DynamoDB client, for the DynamoDB backends
+    ledger: Any  # the callbacks' LedgerPort: InMemoryLedger or CallbackLedger
+    set_blocked: Callable[[WalletKey, bool], None]
+    table: Any = None  # the DynamoDB backends' Table, for the other stores
     table_name: str = "memory"
+
+    @property
+    def client(self) -> Any:
+        return self.table.client if self.table is not None else None
 
     @property
     def view(self) -> LedgerView:
         return LedgerView(self.ledger)
 
+    @property
+    def accounts(self) -> AccountTable:
+        return AccountTable(self.table)
+
+    @property
+    def campaigns(self) -> CampaignTable:
+        return CampaignTable(self.table)
+
+    @property
+    def reconciliation(self) -> ReconciliationTable:
+        return ReconciliationTable(self.table)
+
     def block(self, key: WalletKey, blocked: bool = True) -> None:
-        if isinstance(self.ledger, InMemoryLedger):
-            self.ledger.block(key, blocked)
-        else:
-            self.ledger.set_blocked(key, blocked)
+        self.set_blocked(key, blocked)
 
 
 @pytest.fixture(scope="session")
@@ -101,25 +120,30 @@ def dynamodb_local_setup_client(dynamodb_local_endpoint: str) -> DynamoDBClient:
     return dynamo_setup.setup_client(dynamodb_local_endpoint)
 
 
+def dynamo_backend(name: str, table: Table) -> Backend:
+    return Backend(name, CallbackLedger(table), partial(dynamo_items.set_blocked, table), table, table.name)
+
+
 def make_backend(name: str, request: pytest.FixtureRequest) -> Iterator[Backend]:
     """A backend on a fresh table. Tables are created and deleted with a patient client; the
     ledger under test gets the production client (CLIENT_CONFIG)."""
     if name == "memory":
-        yield Backend("memory", InMemoryLedger())
+        memory = InMemoryLedger()
+        yield Backend("memory", memory, memory.set_blocked)
         return
     table = f"ledger-{uuid.uuid4().hex[:12]}"
     if name == "moto":
         with mock_aws():
             dynamo_setup.create_table(dynamo_setup.setup_client(), table)
             client = boto3.client("dynamodb", region_name="eu-west-1", config=CLIENT_CONFIG)
-            yield Backend("moto", DynamoLedger(client, table), client, table)
+            yield dynamo_backend("moto", Table(client, table))
         return
     endpoint = request.getfixturevalue("dynamodb_local_endpoint")
     setup: DynamoDBClient = request.getfixturevalue("dynamodb_local_setup_client")
     dynamo_setup.create_table(setup, table)
     try:
         client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="eu-west-1", config=CLIENT_CONFIG)
-        yield Backend("dynamodb_local", DynamoLedger(client, table), client, table)
+        yield dynamo_backend("dynamodb_local", Table(client, table))
     finally:
         dynamo_setup.delete_table(setup, table)
 

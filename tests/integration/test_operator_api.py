@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ import requests
 import responses
 from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
 from integration.test_case_table import emitted_metrics
+from support import dynamo_items
 from support.harness import FakeLambdaContext, Playhub, handler_module, operator_event, operator_function
 from support.iam import actions_sent, allowed
 
@@ -56,7 +58,7 @@ class Operator:
 def operator(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletService) -> Iterator[Operator]:
     settings = Settings(table_name=backend.table_name, callback_keys="local-callback-key")
     core = CoreApiSettings(playhub_core_url=CORE, playhub_cid=CID, api_keys="api-key", playhub_extcid="casino-7")
-    parts = build_operator_runtime(settings, core, backend.ledger)
+    parts = build_operator_runtime(settings, core, backend.table)
     monkeypatch.setattr(operator_api, "operator_runtime", lambda: parts)
     install_runtime(monkeypatch, wallet, table=backend.table_name)
     responses.start()
@@ -95,7 +97,8 @@ def test_launch_creates_a_session_and_a_wallet_and_playhub_gets_our_session_id(
     assert sent["sessionid"] == launched["session_id"]
     assert (sent["cid"], sent["providerid"], sent["locale"], sent["extcid"]) == (CID, "playhub", "en_us", "casino-7")
     assert sent["user"] == {"id": "p-launch", "nickname": "Ace"}
-    session = backend.ledger.get_session(launched["session_id"])
+    session = dynamo_items.get_session(backend.table, launched["session_id"])
+    assert session is not None
     assert (session.status, session.player_id, session.currency) == ("active", "p-launch", "EUR")
     assert backend.view.wallet(WalletKey("p-launch", "EUR")).balance == 0
 
@@ -139,7 +142,9 @@ def test_a_launch_playhub_refuses_marks_the_session_failed(
     assert answer_status == status
     assert set(answer) == {"message", "details"}
     session_id = playhub_requests("/game-create-new")[-1]["sessionid"]
-    assert backend.ledger.get_session(session_id).status == "failed"
+    session = dynamo_items.get_session(backend.table, session_id)
+    assert session is not None
+    assert session.status == "failed"
     assert Playhub().bet(session_id, "0").status == 404
     server_errors = emitted_metrics(capsys.readouterr().out).get("ServerErrors")
     assert server_errors == ([1.0] if status >= 500 else None)  # what OperatorServerErrorsAlarm watches
@@ -368,8 +373,9 @@ def test_repeating_a_landed_create_after_valid_from_passed_answers_the_campaign(
 ) -> None:
     responses.post(f"{CORE}/free-rounds", json={"id": FRC_ID, "external_id": "spring-1"})
     operator.call("POST", "/campaigns", {**CAMPAIGN, "valid_from": "2099-01-01T00:00:00Z"})
-    recorded = backend.ledger.campaign("spring-1")
-    backend.ledger.put_campaign(type(recorded)(**{**recorded.__dict__, "valid_from": "2020-01-01T00:00:00Z"}))
+    recorded = backend.campaigns.campaign("spring-1")
+    assert recorded is not None
+    backend.campaigns.put_campaign(replace(recorded, valid_from="2020-01-01T00:00:00Z"))
 
     status, answer = operator.call("POST", "/campaigns", {**CAMPAIGN, "valid_from": "2020-01-01T00:00:00Z"})
 

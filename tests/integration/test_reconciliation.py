@@ -10,10 +10,10 @@ from conftest import DYNAMO_BACKENDS, Backend, Player, make_backend, open_funded
 from integration.test_case_table import emitted_metrics
 from support.harness import FakeClock, FakeLambdaContext, Playhub, handler_module
 
-from playhub_wallet import ledger as ledger_module
+from playhub_wallet.dynamodb.reconciliation import ReconciliationTable
 from playhub_wallet.models import Action
-from playhub_wallet.reconciliation import Reconciler, hour_of, hours_between
-from playhub_wallet.state import LedgerEntry, Wallet, WalletKey
+from playhub_wallet.reconciliation import Reconciler, hours_between
+from playhub_wallet.state import LedgerEntry, Wallet, WalletKey, hour_of
 from playhub_wallet.wallet import WalletService
 
 
@@ -35,7 +35,7 @@ def test_a_clean_ledger_reconciles_and_the_next_run_starts_from_the_checkpoint(
 ) -> None:
     other = open_funded_session(wallet, "3.00", currency="BTC")
     play_some(playhub, player)
-    reconciler = Reconciler(backend.ledger)
+    reconciler = Reconciler(backend.reconciliation)
 
     first = reconciler.run(clock.now())
     second = reconciler.run(clock.now())
@@ -43,8 +43,8 @@ def test_a_clean_ledger_reconciles_and_the_next_run_starts_from_the_checkpoint(
     assert (first.mismatches, first.pending) == ([], [])
     assert first.wallets_checked == 2
     assert first.entries_checked == 6 + 1  # player: deposit, bet, win, bet, refund, refund; other: deposit
-    assert backend.ledger.checkpoint(player.wallet_key) == (6, Decimal("115.00"))
-    assert backend.ledger.checkpoint(other.wallet_key) == (1, Decimal("3.00"))
+    assert backend.reconciliation.checkpoint(player.wallet_key) == (6, Decimal("115.00"))
+    assert backend.reconciliation.checkpoint(other.wallet_key) == (1, Decimal("3.00"))
     assert (second.wallets_checked, second.entries_checked, second.mismatches) == (2, 0, [])
 
 
@@ -59,19 +59,19 @@ def test_a_balance_changed_behind_the_ledgers_back_is_a_mismatch(
         ExpressionAttributeValues={":cent": {"N": "0.01"}},
     )
 
-    report = Reconciler(backend.ledger).run(clock.now())
+    report = Reconciler(backend.reconciliation).run(clock.now())
 
     (mismatch,) = report.mismatches
     assert mismatch.wallet == player.wallet_key
     assert (mismatch.expected, mismatch.found) == (Decimal("115.00"), Decimal("115.01"))
-    assert backend.ledger.checkpoint(player.wallet_key) == (0, Decimal(0))  # never advanced past a mismatch
+    assert backend.reconciliation.checkpoint(player.wallet_key) == (0, Decimal(0))  # never advanced past a mismatch
 
 
 def test_a_tampered_entry_is_reported_as_the_first_diverging_one(
     playhub: Playhub, player: Player, backend: Backend, clock: FakeClock
 ) -> None:
     play_some(playhub, player)
-    win = next(e for e in backend.ledger.entries_after(player.wallet_key, 0, 99) if e.key.action is Action.WIN)
+    win = next(e for e in backend.reconciliation.entries_after(player.wallet_key, 0, 99) if e.key.action is Action.WIN)
     backend.client.update_item(
         TableName=backend.table_name,
         Key={"pk": {"S": f"TX#win#{win.key.playhub_tx_id}"}, "sk": {"S": "TX"}},
@@ -79,7 +79,7 @@ def test_a_tampered_entry_is_reported_as_the_first_diverging_one(
         ExpressionAttributeValues={":more": {"N": "26.00"}},
     )
 
-    (mismatch,) = Reconciler(backend.ledger).run(clock.now()).mismatches
+    (mismatch,) = Reconciler(backend.reconciliation).run(clock.now()).mismatches
 
     assert (mismatch.seq, mismatch.our_tx_id) == (win.wallet_seq, win.our_tx_id)
     assert (mismatch.expected, mismatch.found) == (Decimal("116.00"), Decimal("115.00"))
@@ -91,10 +91,10 @@ def test_only_wallets_changed_in_the_hours_read_are_checked(
     play_some(playhub, player)
     later = clock.now() + 3 * 3600
 
-    report = Reconciler(backend.ledger).run(later, since_hour=hour_of(later - 3600))
+    report = Reconciler(backend.reconciliation).run(later, since_hour=hour_of(later - 3600))
 
     assert (report.wallets_checked, report.entries_checked) == (0, 0)
-    assert backend.ledger.last_reconciled_hour() is None  # a run by hand leaves the schedule's marker alone
+    assert backend.reconciliation.last_reconciled_hour() is None  # a run by hand leaves the schedule's marker alone
 
 
 def test_the_scheduled_function_reports_mismatches_as_a_metric(
@@ -113,7 +113,7 @@ def test_the_scheduled_function_reports_mismatches_as_a_metric(
         ExpressionAttributeValues={":cent": {"N": "0.01"}},
     )
     module = handler_module("reconciliation")
-    monkeypatch.setattr(module, "reconciler", lambda: Reconciler(backend.ledger))
+    monkeypatch.setattr(module, "reconciler", lambda: Reconciler(backend.reconciliation))
     monkeypatch.setattr(module.time, "time", clock.now)
     capsys.readouterr()
 
@@ -126,7 +126,7 @@ def test_the_scheduled_function_reports_mismatches_as_a_metric(
 class LaggingIndex:
     """A store whose history index has not shown the newest entry yet."""
 
-    def __init__(self, real: ledger_module.DynamoLedger) -> None:
+    def __init__(self, real: ReconciliationTable) -> None:
         self.real = real
 
     def __getattr__(self, name: str) -> object:
@@ -141,15 +141,15 @@ def test_entries_the_index_has_not_shown_yet_are_pending_not_a_mismatch(
 ) -> None:
     play_some(playhub, player)
 
-    report = Reconciler(LaggingIndex(backend.ledger)).run(clock.now())  # type: ignore[arg-type]
+    report = Reconciler(LaggingIndex(backend.reconciliation)).run(clock.now())  # type: ignore[arg-type]
 
     assert (report.pending, report.mismatches) == ([player.wallet_key], [])
-    assert backend.ledger.checkpoint(player.wallet_key) == (0, Decimal(0))
+    assert backend.reconciliation.checkpoint(player.wallet_key) == (0, Decimal(0))
 
 
 def test_a_long_pause_is_caught_up_over_several_runs(backend: Backend, clock: FakeClock) -> None:
-    reconciler = Reconciler(backend.ledger)
-    backend.ledger.save_reconciled_hour(hour_of(clock.now() - 100 * 3600))
+    reconciler = Reconciler(backend.reconciliation)
+    backend.reconciliation.save_reconciled_hour(hour_of(clock.now() - 100 * 3600))
 
     first = reconciler.run(clock.now())
     second = reconciler.run(clock.now())
@@ -173,7 +173,7 @@ def test_a_mismatch_is_reported_on_every_run_until_it_is_dealt_with(
 ) -> None:
     play_some(playhub, player)
     tamper_balance(backend, player, "0.01")
-    reconciler = Reconciler(backend.ledger)
+    reconciler = Reconciler(backend.reconciliation)
 
     runs = []
     for _ in range(8):  # two hours of runs, long after the wallet's hour of change
@@ -183,14 +183,14 @@ def test_a_mismatch_is_reported_on_every_run_until_it_is_dealt_with(
     repaired = reconciler.run(clock.now())
 
     assert runs == [1] * 8
-    assert (repaired.mismatches, backend.ledger.rechecks()) == ([], {})
+    assert (repaired.mismatches, backend.reconciliation.rechecks()) == ([], {})
 
 
 def test_entries_missing_from_the_index_for_over_an_hour_are_a_mismatch(
     playhub: Playhub, player: Player, backend: Backend, clock: FakeClock
 ) -> None:
     play_some(playhub, player)
-    reconciler = Reconciler(LaggingIndex(backend.ledger))  # type: ignore[arg-type]
+    reconciler = Reconciler(LaggingIndex(backend.reconciliation))  # type: ignore[arg-type]
 
     first = reconciler.run(clock.now())
     clock.advance(30 * 60)
@@ -204,15 +204,15 @@ def test_entries_missing_from_the_index_for_over_an_hour_are_a_mismatch(
 
 def test_a_run_just_after_the_hour_leaves_that_hour_to_be_read_again(backend: Backend, clock: FakeClock) -> None:
     hour_start = clock.now() - clock.now() % 3600
-    Reconciler(backend.ledger).run(hour_start + 60)  # one minute into the hour
+    Reconciler(backend.reconciliation).run(hour_start + 60)  # one minute into the hour
 
-    assert backend.ledger.last_reconciled_hour() == hour_of(hour_start - 1)  # the previous hour
+    assert backend.reconciliation.last_reconciled_hour() == hour_of(hour_start - 1)  # the previous hour
 
 
 @pytest.mark.parametrize("since", ["2026-11-24", "2099010100", "20261301xx"])
 def test_a_bad_since_is_refused(backend: Backend, clock: FakeClock, since: str) -> None:
     with pytest.raises(ValueError, match="since must be an hour"):
-        Reconciler(backend.ledger).run(clock.now(), since_hour=since)
+        Reconciler(backend.reconciliation).run(clock.now(), since_hour=since)
 
 
 def test_hours_between_counts_utc_hours() -> None:
@@ -220,5 +220,5 @@ def test_hours_between_counts_utc_hours() -> None:
 
 
 def test_an_unknown_wallet_reads_as_none(backend: Backend) -> None:
-    missing: Wallet | None = backend.ledger.wallet(WalletKey("nobody", "EUR"))
+    missing: Wallet | None = backend.reconciliation.wallet(WalletKey("nobody", "EUR"))
     assert missing is None

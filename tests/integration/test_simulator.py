@@ -50,7 +50,7 @@ def stack(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletServi
     stub = CoreApiStub("sim-api-key").start()
     settings = Settings(table_name=backend.table_name, callback_keys="local-callback-key")
     core = CoreApiSettings(playhub_core_url=stub.url, playhub_cid="cid-1", api_keys="sim-api-key")
-    parts = build_operator_runtime(settings, core, backend.ledger)
+    parts = build_operator_runtime(settings, core, backend.table)
     monkeypatch.setattr(operator_api, "operator_runtime", lambda: parts)
     install_runtime(monkeypatch, wallet, table=backend.table_name)
     yield

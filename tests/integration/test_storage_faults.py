@@ -13,7 +13,8 @@ from conftest import Backend, Player
 from integration.test_case_table import emitted_metrics
 from support.harness import Playhub
 
-from playhub_wallet.ledger import DynamoLedger
+from playhub_wallet.dynamodb.callback_ledger import CallbackLedger
+from playhub_wallet.dynamodb.table import Table
 from playhub_wallet.models import Action
 from playhub_wallet.wallet import WalletService
 
@@ -57,10 +58,10 @@ def throttled() -> ClientError:
 
 def inject(backend: Backend, wallet: WalletService, failures: list[Any]) -> None:
     """Make the next commits fail: for DynamoDB through a faulty client, in memory by the ledger."""
-    if isinstance(backend.ledger, DynamoLedger):
+    if backend.table is not None:
         faulty = FaultyClient(backend.client)
         faulty.failures = failures
-        wallet._ledger = DynamoLedger(faulty, backend.table_name)  # type: ignore[arg-type]
+        wallet._ledger = CallbackLedger(Table(faulty, backend.table_name))  # type: ignore[arg-type]
     else:
         backend.ledger.busy_commits = sum(1 for failure in failures if failure != "lost")
         backend.ledger.lost_responses = sum(1 for failure in failures if failure == "lost")

@@ -12,7 +12,9 @@ from hypothesis import HealthCheck, settings
 from support import dynamo_setup
 from support.wallet_model import run_model
 
-from playhub_wallet.ledger import CLIENT_CONFIG, DynamoLedger
+from playhub_wallet.dynamodb.accounts import AccountTable
+from playhub_wallet.dynamodb.callback_ledger import CallbackLedger
+from playhub_wallet.dynamodb.table import CLIENT_CONFIG, Table
 from playhub_wallet.state import LedgerEntry, LedgerPort, WalletKey
 
 pytestmark = pytest.mark.dynamodb_local
@@ -28,20 +30,20 @@ def table(dynamodb_local_endpoint: str, dynamodb_local_setup_client: object) -> 
         dynamo_setup.delete_table(dynamodb_local_setup_client, name)  # type: ignore[arg-type]
 
 
-def dynamo_history(ledger: LedgerPort, key: WalletKey) -> list[LedgerEntry]:
-    assert isinstance(ledger, DynamoLedger)
-    page = ledger.history(key, limit=1000)
-    assert page.next_cursor is None
-    return list(reversed(page.entries))
-
-
 def test_the_wallet_plays_by_the_case_table_on_dynamodb_local(dynamodb_local_endpoint: str, table: str) -> None:
     client = boto3.client(
         "dynamodb", endpoint_url=dynamodb_local_endpoint, region_name="eu-west-1", config=CLIENT_CONFIG
     )
+    accounts = AccountTable(Table(client, table))
+
+    def history(_: LedgerPort, key: WalletKey) -> list[LedgerEntry]:
+        page = accounts.history(key, limit=1000)
+        assert page.next_cursor is None
+        return list(reversed(page.entries))
+
     run_model(
-        lambda: DynamoLedger(client, table),  # every sequence plays on a player of its own
-        dynamo_history,
+        lambda: CallbackLedger(Table(client, table)),  # every sequence plays on a player of its own
+        history,
         settings(
             max_examples=12,
             stateful_step_count=50,

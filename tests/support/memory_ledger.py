@@ -14,6 +14,7 @@ from playhub_wallet.state import (
     EntryKey,
     EntryKind,
     LedgerEntry,
+    LedgerPort,
     Reads,
     RoundKey,
     Session,
@@ -26,7 +27,7 @@ from playhub_wallet.state import (
 )
 
 
-class InMemoryLedger:
+class InMemoryLedger(LedgerPort):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.sessions: dict[str, Session] = {}
@@ -79,12 +80,12 @@ class InMemoryLedger:
                 raise StaleSnapshot("session exists")
             self.sessions[session.session_id] = session
 
-    def block(self, key: WalletKey, blocked: bool = True) -> None:
+    def set_blocked(self, key: WalletKey, blocked: bool) -> None:
         with self._lock:
             wallet = self.wallets.get(key, Wallet(key, ZERO, 0))
             self.wallets[key] = replace(wallet, blocked=blocked)
 
-    # The same conditions as ledger.DynamoLedger.commit --------------------------------
+    # The same conditions as dynamodb.callback_ledger.CallbackLedger.commit --------------
 
     def _conditions_hold(self, plan: WritePlan) -> bool:
         if (plan.entry.key.action, plan.entry.key.playhub_tx_id) in self.entries:

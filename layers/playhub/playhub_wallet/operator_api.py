@@ -48,7 +48,7 @@ def operator_app() -> APIGatewayRestResolver:
 
     @app.get("/players/<player_id>/wallets")
     def wallets(player_id: str) -> dict[str, Any]:
-        found = operator_runtime().ledger.wallets(_player(player_id))
+        found = operator_runtime().accounts.wallets(_player(player_id))
         return {
             "player_id": player_id,
             "wallets": [
@@ -74,7 +74,7 @@ def operator_app() -> APIGatewayRestResolver:
         key = _wallet(player_id, currency)
         limit = _limit(app.current_event.get_query_string_value("limit"))
         try:
-            page = operator_runtime().ledger.history(key, limit, app.current_event.get_query_string_value("cursor"))
+            page = operator_runtime().accounts.history(key, limit, app.current_event.get_query_string_value("cursor"))
         except ValueError as exc:
             raise BadRequest(f"cursor: {exc}") from None
         return {
@@ -85,7 +85,7 @@ def operator_app() -> APIGatewayRestResolver:
     @app.put("/players/<player_id>/block")
     def block(player_id: str) -> dict[str, Any]:
         request = _body(app, BlockRequest)
-        keys = operator_runtime().ledger.set_player_blocked(_player(player_id), request.blocked)
+        keys = operator_runtime().accounts.block(_player(player_id), request.blocked)
         return {"player_id": player_id, "blocked": request.blocked, "wallets": [key.currency for key in keys]}
 
     @app.get("/games")

@@ -10,12 +10,16 @@ import time
 from dataclasses import dataclass
 from functools import cache
 
+from playhub_wallet.accounts import Accounts
 from playhub_wallet.campaigns import Campaigns
 from playhub_wallet.core_api import CoreApiClient
+from playhub_wallet.dynamodb.accounts import AccountTable
+from playhub_wallet.dynamodb.callback_ledger import CallbackLedger
+from playhub_wallet.dynamodb.campaigns import CampaignTable
+from playhub_wallet.dynamodb.table import Table
 from playhub_wallet.launch import GameLauncher
-from playhub_wallet.ledger import DynamoLedger
 from playhub_wallet.money import CurrencyTable
-from playhub_wallet.runtime import build_wallet, ledger_from_environment
+from playhub_wallet.runtime import build_wallet, table_from_environment
 from playhub_wallet.settings import CoreApiSettings, Settings
 from playhub_wallet.wallet import WalletService
 
@@ -25,7 +29,7 @@ class OperatorRuntime:
     """What the launch and operator functions need."""
 
     settings: Settings
-    ledger: DynamoLedger
+    accounts: Accounts
     wallet: WalletService
     currencies: CurrencyTable
     catalogue: CoreApiClient
@@ -36,9 +40,10 @@ class OperatorRuntime:
         return time.monotonic() + self.settings.time_budget_ms / 1000
 
 
-def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, ledger: DynamoLedger) -> OperatorRuntime:
+def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, table: Table) -> OperatorRuntime:
     currencies = CurrencyTable(settings.currency_decimal_places)
-    wallet = build_wallet(settings, ledger, currencies)
+    wallet = build_wallet(settings, CallbackLedger(table), currencies)
+    accounts = AccountTable(table)
     api_keys = core_settings.api_key_source()
     core = CoreApiClient(
         core_settings.playhub_core_url,
@@ -49,16 +54,16 @@ def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, l
     external_cid = core_settings.playhub_extcid or core_settings.playhub_cid
     return OperatorRuntime(
         settings=settings,
-        ledger=ledger,
+        accounts=Accounts(accounts),
         wallet=wallet,
         currencies=currencies,
         catalogue=core,
-        launcher=GameLauncher(wallet, ledger, core, core_settings.playhub_extcid),
-        campaigns=Campaigns(ledger, core, external_cid),
+        launcher=GameLauncher(wallet, accounts, core, core_settings.playhub_extcid),
+        campaigns=Campaigns(CampaignTable(table), core, external_cid),
     )
 
 
 @cache
 def operator_runtime() -> OperatorRuntime:
     settings = Settings.from_environment()
-    return build_operator_runtime(settings, CoreApiSettings.from_environment(), ledger_from_environment(settings))
+    return build_operator_runtime(settings, CoreApiSettings.from_environment(), table_from_environment(settings))

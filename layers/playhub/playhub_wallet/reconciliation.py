@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from playhub_wallet.money import add_money
-from playhub_wallet.state import LedgerEntry, Wallet, WalletKey
+from playhub_wallet.state import HOUR_FORMAT, LedgerEntry, Wallet, WalletKey, hour_of
 
 HOUR = 3600
 FIRST_RUN_LOOKBACK_HOURS = 24
@@ -65,14 +65,10 @@ class ReconciliationReport:
     mismatches: list[Mismatch] = field(default_factory=list)
 
 
-def hour_of(epoch_seconds: int) -> str:
-    return time.strftime("%Y%m%d%H", time.gmtime(epoch_seconds))
-
-
 def hours_between(first: str, last: str) -> list[str]:
     """Every UTC hour from first to last, both included."""
-    start = calendar.timegm(time.strptime(first, "%Y%m%d%H"))
-    end = calendar.timegm(time.strptime(last, "%Y%m%d%H"))
+    start = calendar.timegm(time.strptime(first, HOUR_FORMAT))
+    end = calendar.timegm(time.strptime(last, HOUR_FORMAT))
     return [hour_of(moment) for moment in range(start, end + 1, HOUR)]
 
 
@@ -175,7 +171,7 @@ class Reconciler:
 
 def _is_hour(text: str) -> bool:
     try:
-        time.strptime(text, "%Y%m%d%H")
+        time.strptime(text, HOUR_FORMAT)
     except ValueError:
         return False
     return len(text) == 10

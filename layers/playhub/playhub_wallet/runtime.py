@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from playhub_wallet.ledger import DynamoLedger, create_client
+from playhub_wallet.dynamodb.callback_ledger import CallbackLedger
+from playhub_wallet.dynamodb.table import Table, create_client
 from playhub_wallet.money import CurrencyTable
 from playhub_wallet.secret_keys import KeySource
 from playhub_wallet.settings import Settings
+from playhub_wallet.state import LedgerPort
 from playhub_wallet.wallet import SessionPolicy, WalletService
 
 
@@ -27,18 +29,18 @@ class Runtime:
     currencies: CurrencyTable
 
 
-def build_wallet(settings: Settings, ledger: DynamoLedger, currencies: CurrencyTable) -> WalletService:
+def build_wallet(settings: Settings, ledger: LedgerPort, currencies: CurrencyTable) -> WalletService:
     sessions = SessionPolicy(settings.session_idle_seconds, settings.session_retention_days * 86400)
     return WalletService(ledger, currencies, sessions=sessions)
 
 
-def ledger_from_environment(settings: Settings) -> DynamoLedger:
-    return DynamoLedger(create_client(settings.dynamodb_endpoint), settings.table_name)
+def table_from_environment(settings: Settings) -> Table:
+    return Table(create_client(settings.dynamodb_endpoint), settings.table_name)
 
 
 @cache
 def runtime() -> Runtime:
     settings = Settings.from_environment()
     currencies = CurrencyTable(settings.currency_decimal_places)
-    ledger = ledger_from_environment(settings)
+    ledger = CallbackLedger(table_from_environment(settings))
     return Runtime(settings, build_wallet(settings, ledger, currencies), settings.callback_key_source(), currencies)

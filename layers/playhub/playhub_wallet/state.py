@@ -6,6 +6,7 @@ in-memory ledger maps them to dicts. Both enforce the same write conditions.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,6 +16,11 @@ from typing import Protocol
 from playhub_wallet.models import Action
 
 ZERO = Decimal(0)
+HOUR_FORMAT = "%Y%m%d%H"  # a UTC hour, as reconciliation and the changes index name it
+
+
+def hour_of(epoch_seconds: int) -> str:
+    return time.strftime(HOUR_FORMAT, time.gmtime(epoch_seconds))
 
 
 @dataclass(frozen=True)

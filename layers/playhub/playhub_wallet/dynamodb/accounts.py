@@ -1,0 +1,107 @@
+"""Wallets, their history, blocking, and sessions, for launch and the operator routes
+(accounts.AccountStore and launch.LaunchStore)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from playhub_wallet.accounts import AccountStore
+from playhub_wallet.dynamodb.codecs import decode_cursor, encode_cursor, entry_from_item, wallet_from_item
+from playhub_wallet.dynamodb.keys import (
+    HISTORY_INDEX,
+    history_pk,
+    player_wallets,
+    profile_key,
+    session_key,
+    wallet_key,
+)
+from playhub_wallet.dynamodb.table import Table, deserialize, serialize
+from playhub_wallet.launch import LaunchStore
+from playhub_wallet.state import ZERO, HistoryPage, Wallet, WalletKey
+
+
+class AccountTable(AccountStore, LaunchStore):
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    def ensure_wallet(self, key: WalletKey) -> Wallet:
+        """The wallet, created empty (balance 0, version 0) if the player never had one."""
+        return self._upsert_wallet(key)
+
+    def wallets(self, player_id: str) -> list[Wallet]:
+        pk, prefix = player_wallets(player_id)
+        items = self._table.query(
+            "pk = :pk AND begins_with(sk, :wallet)", {":pk": pk, ":wallet": prefix}, ConsistentRead=True
+        )
+        return [wallet_from_item(WalletKey(player_id, item["currency"]), item) for item in items]
+
+    def player_blocked(self, player_id: str) -> bool:
+        profile = self._table.get(profile_key(player_id))
+        return bool(profile and profile.get("blocked"))
+
+    def set_player_blocked(self, player_id: str, blocked: bool) -> list[WalletKey]:
+        """Block or unblock all of a player's wallets, and the player for wallets to come, atomically."""
+        keys = [wallet.key for wallet in self.wallets(player_id)]
+        profile = self._table.update(
+            profile_key(player_id),
+            "SET #blocked = :blocked, #entity = :profile",
+            None,
+            {":blocked": blocked, ":profile": "profile"},
+        )
+        wallets = [
+            self._table.update(
+                wallet_key(key), "SET #blocked = :blocked", "attribute_exists(pk)", {":blocked": blocked}
+            )
+            for key in keys
+        ]
+        self._table.call("transact_write_items", TransactItems=[profile, *wallets])
+        return keys
+
+    def history(self, key: WalletKey, limit: int, cursor: str | None = None) -> HistoryPage:
+        """Entries that moved the wallet, newest first, from the history index (no scan)."""
+        request: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": HISTORY_INDEX,
+            "KeyConditionExpression": "history_pk = :wallet",
+            "ExpressionAttributeValues": serialize({":wallet": history_pk(key)}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor:
+            request["ExclusiveStartKey"] = decode_cursor(cursor, history_pk(key))
+        answer = self._table.call("query", **request)  # one page: the cursor says where the next starts
+        entries = tuple(entry_from_item(deserialize(item) or {}) for item in answer.get("Items", []))
+        last_key = answer.get("LastEvaluatedKey")
+        return HistoryPage(entries, encode_cursor(last_key) if last_key else None)
+
+    def update_session(self, session_id: str, *, status: str | None = None, game_session_id: str | None = None) -> None:
+        changes = {name: value for name, value in (("status", status), ("game_session_id", game_session_id)) if value}
+        assignments = ", ".join(f"#{name} = :{name}" for name in changes)
+        update = self._table.update(
+            session_key(session_id),
+            f"SET {assignments}",
+            "attribute_exists(pk)",
+            {f":{name}": value for name, value in changes.items()},
+        )
+        self._table.call("update_item", **update["Update"])
+
+    def _upsert_wallet(self, key: WalletKey, changes: Mapping[str, Any] | None = None) -> Wallet:
+        """Create the wallet empty if it is missing (never touching balance or version otherwise)."""
+        assignments = "".join(f", #{name} = :{name}" for name in changes or {})
+        update = self._table.update(
+            wallet_key(key),
+            "SET #balance = if_not_exists(#balance, :zero), #version = if_not_exists(#version, :zero_version),"
+            " #entity = :wallet, #player_id = :player, #currency = :currency" + assignments,
+            None,
+            {
+                ":zero": ZERO,
+                ":zero_version": 0,
+                ":wallet": "wallet",
+                ":player": key.player_id,
+                ":currency": key.currency,
+                **{f":{name}": value for name, value in (changes or {}).items()},
+            },
+        )
+        answer = self._table.call("update_item", ReturnValues="ALL_NEW", **update["Update"])
+        return wallet_from_item(key, deserialize(answer["Attributes"]))

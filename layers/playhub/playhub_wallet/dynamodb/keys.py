@@ -1,0 +1,96 @@
+"""Every item's key, written once. One table holds every kind of item:
+
+| item                | pk                                | sk                |
+| ------------------- | --------------------------------- | ----------------- |
+| session             | SESSION#<session_id>              | SESSION           |
+| wallet              | PLAYER#<player_id>                | WALLET#<currency> |
+| ledger entry        | TX#<action>#<playhub tx_id>       | TX                |
+| round with a bet    | ROUND#<player>#<game>#<round_id>  | ROUND             |
+| player profile      | PLAYER#<player_id>                | PROFILE           |
+| campaign            | CAMPAIGN#<external_id>            | CAMPAIGN          |
+| campaign by frc_id  | FRC#<playhub campaign id>         | CAMPAIGN          |
+| reconciled up to    | PLAYER#<player_id>                | RECONCILED#<cur.> |
+| reconciliation run  | RECONCILIATION                    | STATE             |
+| wallet to recheck   | RECONCILIATION#RECHECK            | <player>#<cur.>   |
+
+Indexes:
+- "history" (history_pk = WALLET#<player>#<currency>, history_sk = the wallet version the
+  entry produced, zero-padded to 12 digits): every entry that moved a wallet, in order.
+- "changes" (changed_bucket = <UTC hour>#<shard>, keys only): every wallet stamps the hour it
+  last changed in, so reconciliation finds changed wallets without a scan.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from playhub_wallet.state import EntryKey, RoundKey, WalletKey, hour_of
+
+HISTORY_INDEX = "history"
+CHANGES_INDEX = "changes"
+CHANGE_SHARDS = 8  # a busy hour's changes spread over this many index partitions
+RECONCILIATION_STATE = {"pk": "RECONCILIATION", "sk": "STATE"}
+RECHECK_PK = "RECONCILIATION#RECHECK"
+
+
+def session_key(session_id: str) -> dict[str, str]:
+    return {"pk": f"SESSION#{session_id}", "sk": "SESSION"}
+
+
+def wallet_key(key: WalletKey) -> dict[str, str]:
+    return {"pk": f"PLAYER#{key.player_id}", "sk": f"WALLET#{key.currency}"}
+
+
+def player_wallets(player_id: str) -> tuple[str, str]:
+    """The pk and the sk prefix of all of a player's wallets."""
+    return f"PLAYER#{player_id}", "WALLET#"
+
+
+def wallet_of(item_key: dict[str, str]) -> WalletKey:
+    """The wallet a wallet item's key names."""
+    return WalletKey(item_key["pk"].removeprefix("PLAYER#"), item_key["sk"].removeprefix("WALLET#"))
+
+
+def entry_key(key: EntryKey) -> dict[str, str]:
+    return {"pk": f"TX#{key.action}#{key.playhub_tx_id}", "sk": "TX"}
+
+
+def round_key(key: RoundKey) -> dict[str, str]:
+    return {"pk": f"ROUND#{key.player_id}#{key.game_id}#{key.round_id}", "sk": "ROUND"}
+
+
+def profile_key(player_id: str) -> dict[str, str]:
+    return {"pk": f"PLAYER#{player_id}", "sk": "PROFILE"}
+
+
+def checkpoint_key(key: WalletKey) -> dict[str, str]:
+    return {"pk": f"PLAYER#{key.player_id}", "sk": f"RECONCILED#{key.currency}"}
+
+
+def recheck_key(key: WalletKey) -> dict[str, str]:
+    return {"pk": RECHECK_PK, "sk": f"{key.player_id}#{key.currency}"}
+
+
+def campaign_key(external_id: str) -> dict[str, str]:
+    return {"pk": f"CAMPAIGN#{external_id}", "sk": "CAMPAIGN"}
+
+
+def frc_key(playhub_id: str) -> dict[str, str]:
+    return {"pk": f"FRC#{playhub_id}", "sk": "CAMPAIGN"}
+
+
+def history_pk(key: WalletKey) -> str:
+    return f"WALLET#{key.player_id}#{key.currency}"
+
+
+def history_sk(wallet_seq: int) -> str:
+    return f"{wallet_seq:012d}"
+
+
+def changed_bucket(key: WalletKey, at: int) -> str:
+    """The hour (UTC) a wallet changed in, and a stable shard of it: the changes index's key."""
+    return f"{hour_of(at)}#{zlib.crc32(f'{key.player_id}#{key.currency}'.encode()) % CHANGE_SHARDS}"
+
+
+def hour_buckets(hour: str) -> list[str]:
+    return [f"{hour}#{shard}" for shard in range(CHANGE_SHARDS)]
