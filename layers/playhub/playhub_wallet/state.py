@@ -1,6 +1,6 @@
 """What the ledger stores, what the rules read from it, and what they ask it to write.
 
-The rules (rules.py) see only these types; ledger.py maps them to DynamoDB and the tests'
+The rules (rules.py) see only these types; dynamodb/ maps them to DynamoDB and the tests'
 in-memory ledger maps them to dicts. Both enforce the same write conditions.
 """
 

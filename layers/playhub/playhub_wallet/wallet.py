@@ -70,7 +70,7 @@ class Backoff:
     cap_seconds: float = 0.2
 
     def pause(self, attempt: int) -> float:
-        return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt))  # noqa: S311
+        return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2 ** min(attempt, 30)))  # noqa: S311
 
 
 @dataclass(frozen=True)

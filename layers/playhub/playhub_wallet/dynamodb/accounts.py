@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from playhub_wallet.accounts import AccountStore
@@ -26,8 +25,23 @@ class AccountTable(AccountStore, LaunchStore):
         self._table = table
 
     def ensure_wallet(self, key: WalletKey) -> Wallet:
-        """The wallet, created empty (balance 0, version 0) if the player never had one."""
-        return self._upsert_wallet(key)
+        """The wallet, created empty (balance 0, version 0) if the player never had one; an existing
+        wallet is left as it is."""
+        update = self._table.update(
+            wallet_key(key),
+            "SET #balance = if_not_exists(#balance, :zero), #version = if_not_exists(#version, :zero_version),"
+            " #entity = :wallet, #player_id = :player, #currency = :currency",
+            None,
+            {
+                ":zero": ZERO,
+                ":zero_version": 0,
+                ":wallet": "wallet",
+                ":player": key.player_id,
+                ":currency": key.currency,
+            },
+        )
+        answer = self._table.call("update_item", ReturnValues="ALL_NEW", **update["Update"])
+        return wallet_from_item(key, deserialize(answer["Attributes"]))
 
     def wallets(self, player_id: str) -> list[Wallet]:
         pk, prefix = player_wallets(player_id)
@@ -77,6 +91,8 @@ class AccountTable(AccountStore, LaunchStore):
 
     def update_session(self, session_id: str, *, status: str | None = None, game_session_id: str | None = None) -> None:
         changes = {name: value for name, value in (("status", status), ("game_session_id", game_session_id)) if value}
+        if not changes:
+            raise ValueError("update_session needs a status or a game_session_id")
         assignments = ", ".join(f"#{name} = :{name}" for name in changes)
         update = self._table.update(
             session_key(session_id),
@@ -85,23 +101,3 @@ class AccountTable(AccountStore, LaunchStore):
             {f":{name}": value for name, value in changes.items()},
         )
         self._table.call("update_item", **update["Update"])
-
-    def _upsert_wallet(self, key: WalletKey, changes: Mapping[str, Any] | None = None) -> Wallet:
-        """Create the wallet empty if it is missing (never touching balance or version otherwise)."""
-        assignments = "".join(f", #{name} = :{name}" for name in changes or {})
-        update = self._table.update(
-            wallet_key(key),
-            "SET #balance = if_not_exists(#balance, :zero), #version = if_not_exists(#version, :zero_version),"
-            " #entity = :wallet, #player_id = :player, #currency = :currency" + assignments,
-            None,
-            {
-                ":zero": ZERO,
-                ":zero_version": 0,
-                ":wallet": "wallet",
-                ":player": key.player_id,
-                ":currency": key.currency,
-                **{f":{name}": value for name, value in (changes or {}).items()},
-            },
-        )
-        answer = self._table.call("update_item", ReturnValues="ALL_NEW", **update["Update"])
-        return wallet_from_item(key, deserialize(answer["Attributes"]))
