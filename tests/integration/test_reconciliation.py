@@ -9,10 +9,11 @@ import pytest
 from conftest import DYNAMO_BACKENDS, Backend, Player, make_backend, open_funded_session
 from integration.test_case_table import emitted_metrics
 from support.harness import FakeClock, FakeLambdaContext, Playhub, handler_module
+from support.iam import actions_sent, allowed
 
 from playhub_wallet.dynamodb.reconciliation import ReconciliationTable
 from playhub_wallet.models import Action
-from playhub_wallet.reconciliation import Reconciler, hours_between
+from playhub_wallet.reconciliation import Reconciler, ReconciliationReport, hours_between
 from playhub_wallet.state import LedgerEntry, Wallet, WalletKey, hour_of
 from playhub_wallet.wallet import WalletService
 
@@ -222,3 +223,38 @@ def test_hours_between_counts_utc_hours() -> None:
 def test_an_unknown_wallet_reads_as_none(backend: Backend) -> None:
     missing: Wallet | None = backend.reconciliation.wallet(WalletKey("nobody", "EUR"))
     assert missing is None
+
+
+def test_the_reconciliation_policy_allows_every_table_action_a_run_sends(
+    playhub: Playhub, player: Player, backend: Backend, clock: FakeClock
+) -> None:
+    """A run that checkpoints, flags a mismatch, and clears it once repaired: every request's IAM
+    actions are in ReconciliationFunction's policy (support/iam.py: moto enforces no IAM)."""
+    play_some(playhub, player)
+    wallet_key = {"pk": {"S": f"PLAYER#{player.wallet_key.player_id}"}, "sk": {"S": "WALLET#EUR"}}
+    reconciler = Reconciler(backend.reconciliation)
+    actions: set[str] = set()
+
+    def run() -> ReconciliationReport:
+        with actions_sent(backend.client) as sent:
+            report = reconciler.run(clock.now())
+        actions.update(sent)
+        return report
+
+    def tamper(change: str) -> None:
+        backend.client.update_item(
+            TableName=backend.table_name,
+            Key=wallet_key,
+            UpdateExpression="SET balance = balance + :change",
+            ExpressionAttributeValues={":change": {"N": change}},
+        )
+
+    run()
+    tamper("0.01")
+    flagged = run()
+    tamper("-0.01")
+    repaired = run()
+
+    assert (len(flagged.mismatches), repaired.mismatches) == (1, [])
+    assert {"Query", "GetItem", "PutItem", "DeleteItem"} <= actions
+    assert actions <= allowed("ReconciliationFunction"), sorted(actions - allowed("ReconciliationFunction"))
