@@ -18,7 +18,8 @@ FUNCTIONS = sorted(
     name for name, resource in load_template()["Resources"].items() if resource["Type"] == "AWS::Serverless::Function"
 )
 CALLBACKS = ["BalanceFunction", "BetFunction", "WinFunction", "RefundFunction"]
-# What a callback never needs: the Core API client and everything behind it, and X-Ray when tracing is off.
+# What a callback never needs: the Core API client and everything behind it, the other consumers'
+# stores, and X-Ray when tracing is off.
 NOT_FOR_CALLBACKS = [
     "requests",
     "playhub_wallet.core_api",
@@ -27,6 +28,10 @@ NOT_FOR_CALLBACKS = [
     "playhub_wallet.reconciliation",
     "playhub_wallet.operator_runtime",
     "playhub_wallet.operator_api",
+    "playhub_wallet.accounts",
+    "playhub_wallet.dynamodb.accounts",
+    "playhub_wallet.dynamodb.campaigns",
+    "playhub_wallet.dynamodb.reconciliation",
     "aws_xray_sdk",
 ]
 
