@@ -99,7 +99,7 @@ def test_a_replayed_bet_is_read_again_only_if_a_refund_landed_on_its_wallet_afte
     decision = rules.decide_bet(bet(), REF, Snapshot(SESSION, wallet, {entry.key: entry}), CTX)
 
     assert isinstance(decision, rules.Replay)
-    assert decision.confirm == (entry.key if confirm else None)
+    assert decision.confirm is confirm
 
 
 def test_a_refund_of_a_win_holds_only_while_no_bet_has_that_tx_id() -> None:

@@ -72,14 +72,14 @@ class Context:
 class Replay:
     """The same request was applied before: answer as then, with the current balance.
 
-    confirm names an entry that can still change (an applied bet, until a refund marks it): the
-    answer holds only if a fresh read of it finds it unchanged, since the entry and the wallet
-    were read one after the other, not at one instant.
+    confirm: the entry can still change (an applied bet, until a refund marks it), so the answer
+    holds only if a fresh read finds it unchanged, since the entry and the wallet were read one
+    after the other, not at one instant.
     """
 
     entry: LedgerEntry
     balance: Decimal
-    confirm: EntryKey | None = None
+    confirm: bool = False
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def decide_bet(request: BetRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
         decision = _replay(existing, payload, snapshot)
         if isinstance(decision, Replay) and snapshot.wallet.last_refund_seq > (existing.wallet_seq or 0):
             # A refund landed on this wallet since the bet: it may be this bet's, read too late.
-            return replace(decision, confirm=key)
+            return replace(decision, confirm=True)
         return decision
     session = _require_session(snapshot, ctx, for_bet=True)
     if snapshot.wallet.blocked:

@@ -27,7 +27,6 @@ from playhub_wallet.models import (
 from playhub_wallet.money import CurrencyTable, check_places, format_amount
 from playhub_wallet.sessions import SessionRef, open_session, parse_session_id
 from playhub_wallet.state import (
-    EntryKey,
     LedgerEntry,
     LedgerPort,
     Reads,
@@ -182,8 +181,8 @@ class WalletService:
                 except PlayhubError:
                     self._confirm_absent(reads, snapshot)
                     raise
-                if isinstance(decision, rules.Replay) and decision.confirm is not None:
-                    self._confirm(decision.entry, decision.confirm)
+                if isinstance(decision, rules.Replay) and decision.confirm:
+                    self._confirm(decision.entry)
                 if not isinstance(decision, rules.ReadOtherWallet):
                     break
                 reads = replace(reads, wallet=decision.wallet)
@@ -212,10 +211,10 @@ class WalletService:
         if own is not None and snapshot.entry(own) is None and self._ledger.entry(own) is not None:
             raise StaleSnapshot(f"{own.action} {own.playhub_tx_id} landed while it was read")
 
-    def _confirm(self, entry: LedgerEntry, key: EntryKey) -> None:
+    def _confirm(self, entry: LedgerEntry) -> None:
         """A replay stands only if its entry reads the same again; else everything is read again."""
-        if self._ledger.entry(key) != entry:
-            raise StaleSnapshot(f"{key.action} {key.playhub_tx_id} changed while it was read")
+        if self._ledger.entry(entry.key) != entry:
+            raise StaleSnapshot(f"{entry.key.action} {entry.key.playhub_tx_id} changed while it was read")
 
     def _with_retries(self, deadline: float, attempt: Callable[[], T]) -> T:
         """Run attempt until it holds; a conflict or throttle past the deadline is a 500."""
