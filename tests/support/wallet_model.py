@@ -194,6 +194,22 @@ class WalletMachine(RuleBasedStateMachine):
     def amount(self, currency: str, steps: int) -> str:
         return format(UNIT[currency] * steps, "f")
 
+    def bet_payload(
+        self, currency: str, steps: int, *, tx_id: str | None = None, round_id: str | None = None, free: bool = False
+    ) -> dict[str, str]:
+        """A bet on the currency's session; new ids unless given; a free bet carries a frc_id."""
+        payload = {
+            "action": "bet",
+            "type": "free" if free else "bet",
+            "session_id": self.sessions[currency],
+            "amount": self.amount(currency, steps),
+            "tx_id": tx_id or str(uuid.uuid4()),
+            "round_id": round_id or str(uuid.uuid4()),
+        }
+        if free:
+            payload["frc_id"] = str(uuid.uuid4())
+        return payload
+
     def expect(self, answer: Answer, expected: Answer) -> None:
         assert answer == expected, f"answered {answer}, the case table says {expected}"
 
@@ -201,18 +217,8 @@ class WalletMachine(RuleBasedStateMachine):
 
     @rule(currency=st.sampled_from(CURRENCIES), steps=amounts, free=st.booleans(), old_round=st.booleans())
     def bet(self, currency: str, steps: int, free: bool, old_round: bool) -> None:
-        round_id = self.model.rounds[-1] if old_round and self.model.rounds else str(uuid.uuid4())
-        payload = {
-            "action": "bet",
-            "type": "free" if free else "bet",
-            "session_id": self.sessions[currency],
-            "amount": self.amount(currency, steps),
-            "tx_id": str(uuid.uuid4()),
-            "round_id": round_id,
-        }
-        if free:
-            payload["frc_id"] = str(uuid.uuid4())
-        self._new_bet(payload, currency)
+        round_id = self.model.rounds[-1] if old_round and self.model.rounds else None
+        self._new_bet(self.bet_payload(currency, steps, round_id=round_id, free=free), currency)
 
     @precondition(lambda self: self.model.markers)
     @rule(data=st.data(), steps=amounts)
@@ -220,15 +226,8 @@ class WalletMachine(RuleBasedStateMachine):
         """The refund came first (a marker): the bet is void whenever it arrives."""
         tx_id = data.draw(st.sampled_from(list(self.model.markers)))
         currency = data.draw(st.sampled_from(CURRENCIES))
-        payload = {
-            "action": "bet",
-            "type": "bet",
-            "session_id": self.sessions[currency],
-            "amount": self.amount(currency, steps),
-            "tx_id": tx_id,
-            "round_id": str(uuid.uuid4()),
-        }
-        self.expect(self.send(payload), Answer(400, message="transaction already refunded"))
+        answer = self.send(self.bet_payload(currency, steps, tx_id=tx_id))
+        self.expect(answer, Answer(400, message="transaction already refunded"))
 
     @precondition(lambda self: any(tx_id not in self.model.bets for tx_id in self.model.wins))
     @rule(data=st.data(), steps=amounts)
@@ -236,27 +235,12 @@ class WalletMachine(RuleBasedStateMachine):
         """Older Playhub reused one tx_id for a round's bet and win: the key is (action, tx_id)."""
         tx_id = data.draw(st.sampled_from([tx_id for tx_id in self.model.wins if tx_id not in self.model.bets]))
         currency = data.draw(st.sampled_from(CURRENCIES))
-        payload = {
-            "action": "bet",
-            "type": "bet",
-            "session_id": self.sessions[currency],
-            "amount": self.amount(currency, steps),
-            "tx_id": tx_id,
-            "round_id": str(uuid.uuid4()),
-        }
-        self._new_bet(payload, currency)
+        self._new_bet(self.bet_payload(currency, steps, tx_id=tx_id), currency)
 
     @rule(currency=st.sampled_from(CURRENCIES), steps=st.integers(min_value=1, max_value=100))
     def bet_while_storage_is_down(self, currency: str, steps: int) -> None:
         """Storage busy past the time budget: a 500 that wrote nothing (Playhub then refunds it)."""
-        payload = {
-            "action": "bet",
-            "type": "bet",
-            "session_id": self.sessions[currency],
-            "amount": self.amount(currency, steps),
-            "tx_id": str(uuid.uuid4()),
-            "round_id": str(uuid.uuid4()),
-        }
+        payload = self.bet_payload(currency, steps)
         self.faults.down = True
         try:
             answer = self.send(payload, budget_seconds=0.05)
