@@ -11,7 +11,7 @@ from playhub_wallet.state import ZERO, Session, WalletKey
 
 def set_blocked(table: Table, key: WalletKey, blocked: bool) -> None:
     """Block or unblock one wallet's bets; a wallet that does not exist yet is created empty."""
-    update = table.update(
+    table.update_item(
         wallet_key(key),
         "SET #blocked = :blocked, #balance = if_not_exists(#balance, :zero),"
         " #version = if_not_exists(#version, :none), #entity = :wallet, #player_id = :player, #currency = :currency",
@@ -25,7 +25,6 @@ def set_blocked(table: Table, key: WalletKey, blocked: bool) -> None:
             ":currency": key.currency,
         },
     )
-    table.call("update_item", **update["Update"])
 
 
 def get_session(table: Table, session_id: str) -> Session | None:

@@ -27,7 +27,7 @@ class AccountTable(AccountStore, LaunchStore):
     def ensure_wallet(self, key: WalletKey) -> Wallet:
         """The wallet, created empty (balance 0, version 0) if the player never had one; an existing
         wallet is left as it is."""
-        update = self._table.update(
+        answer = self._table.update_item(
             wallet_key(key),
             "SET #balance = if_not_exists(#balance, :zero), #version = if_not_exists(#version, :zero_version),"
             " #entity = :wallet, #player_id = :player, #currency = :currency",
@@ -39,8 +39,8 @@ class AccountTable(AccountStore, LaunchStore):
                 ":player": key.player_id,
                 ":currency": key.currency,
             },
+            ReturnValues="ALL_NEW",
         )
-        answer = self._table.call("update_item", ReturnValues="ALL_NEW", **update["Update"])
         return wallet_from_item(key, deserialize(answer["Attributes"]))
 
     def wallets(self, player_id: str) -> list[Wallet]:
@@ -94,10 +94,9 @@ class AccountTable(AccountStore, LaunchStore):
         if not changes:
             raise ValueError("update_session needs a status or a game_session_id")
         assignments = ", ".join(f"#{name} = :{name}" for name in changes)
-        update = self._table.update(
+        self._table.update_item(
             session_key(session_id),
             f"SET {assignments}",
             "attribute_exists(pk)",
             {f":{name}": value for name, value in changes.items()},
         )
-        self._table.call("update_item", **update["Update"])

@@ -75,6 +75,12 @@ class Table:
     def put(self, item: Mapping[str, Any]) -> None:
         self.call("put_item", TableName=self.name, Item=serialize(item))
 
+    def update_item(
+        self, key: Key, update: str, condition: str | None, values: Mapping[str, Any], **options: Any
+    ) -> Any:
+        """One UpdateItem on its own (options: ReturnValues, ...); the pieces as for update()."""
+        return self.call("update_item", **self.update(key, update, condition, values)["Update"], **options)
+
     def delete(self, key: Key) -> None:
         self.call("delete_item", TableName=self.name, Key=serialize(key))
 
