@@ -61,7 +61,8 @@ def playhub_id() -> str:
 
 
 def sample_events(session_id: str = SAMPLE_SESSION_ID) -> dict[str, dict[str, Any]]:
-    """One signed API Gateway event per callback: a bet, its win, and a refund of the bet."""
+    """One signed API Gateway event per callback: a bet, its win, and a refund of the bet; and the
+    win once more, to the one URL for all callbacks."""
     bet_tx, round_id = "9f0c3a52-7f1e-4c55-9a55-0d8f3b5a6a11", "5b7e2f10-2c4d-4e8a-9b1c-3d5e7f9a1b2c"
     payloads = {
         "balance": {"action": "balance", "session_id": session_id},
@@ -88,11 +89,11 @@ def sample_events(session_id: str = SAMPLE_SESSION_ID) -> dict[str, dict[str, An
             "orig_tx_id": bet_tx,
         },
     }
-    events = {}
-    for action, payload in payloads.items():
-        event = callback_event(payload)
-        event["requestContext"]["requestId"] = f"sample-{action}"
-        events[action] = event
+    events = {action: callback_event(payload) for action, payload in payloads.items()}
+    # The one URL for all four (POST /callback): the same win, so it answers as the win's replay.
+    events["callback"] = callback_event(payloads["win"], endpoint="callback")
+    for name, event in events.items():
+        event["requestContext"]["requestId"] = f"sample-{name}"
     return events
 
 
@@ -163,6 +164,7 @@ SAMPLE_EVENT_FUNCTIONS = {
     "bet": "BetFunction",
     "win": "WinFunction",
     "refund": "RefundFunction",
+    "callback": "CallbackFunction",
     "launch": "LaunchFunction",
     "wallets": "OperatorFunction",
     "deposit": "OperatorFunction",

@@ -133,8 +133,10 @@ class Simulator:
         transcript: bool = False,
         out: Callable[[str], None] = print,
         timeout: float = 5.0,
+        one_url: bool = False,
     ) -> None:
         self.transport = transport
+        self.one_url = one_url  # Playhub's single-URL option: every callback to POST /callback
         self.key = key
         self.seed = seed
         self.transcript = transcript
@@ -176,7 +178,7 @@ class Simulator:
         headers = {SIGNATURE_HEADER: sign(self.key, body), "Content-Type": "application/json"}
         action = payload["action"]
         started = time.perf_counter()
-        status, answer = self.transport.call("POST", f"/{action}", body, headers, timeout or self.timeout)
+        status, answer = self.transport.call("POST", self.path(action), body, headers, timeout or self.timeout)
         elapsed_ms = (time.perf_counter() - started) * 1000
         with self.report.lock:
             self.report.callbacks[action] += 1
@@ -186,6 +188,9 @@ class Simulator:
             amount = f" {payload['amount']}" if "amount" in payload else ""
             self.out(f"  {action}{amount} -> {status} {answer.get('balance', answer.get('message', ''))}")
         return status, answer
+
+    def path(self, action: str) -> str:
+        return "/callback" if self.one_url else f"/{action}"
 
     def send_until_ok(self, payload: dict[str, str], rule: str, attempts: int = 20) -> tuple[int, Any]:
         """Wins and refunds are retried by Playhub until they get a 200."""
@@ -295,8 +300,14 @@ class Simulator:
 
     def check_signatures(self, session_id: str) -> None:
         body = canonical_json({"action": "balance", "session_id": session_id})
-        status, _ = self.transport.call("POST", "/balance", body, {SIGNATURE_HEADER: sign("not-the-key", body)}, 5)
+        status, _ = self.transport.call(
+            "POST", self.path("balance"), body, {SIGNATURE_HEADER: sign("not-the-key", body)}, 5
+        )
         self.report.check("wrong signature refused with 401", status == 401, str(status))
+        if self.one_url:
+            body = canonical_json({"session_id": session_id})
+            status, answer = self.transport.call("POST", "/callback", body, {SIGNATURE_HEADER: sign(self.key, body)}, 5)
+            self.report.check("one URL: a body without an action refused with 400", status == 400, f"{status} {answer}")
 
     def run(
         self,
@@ -387,6 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--currency", default="EUR")
     parser.add_argument("--iam", action="store_true", help="sign operator requests with SigV4 (deployed stacks)")
+    parser.add_argument("--single-url", action="store_true", help="send every callback to POST /callback")
     args = parser.parse_args(argv)
     signer = None
     if args.iam:
@@ -395,7 +407,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         client = OperatorClient(args.url, iam=True)
         signer = lambda method, url, data, headers: client._sigv4(method, url, data, headers, None)  # noqa: E731
     transcript = args.rounds <= 20
-    simulator = Simulator(HttpTransport(args.url, signer), args.key, seed=args.seed, transcript=transcript)
+    simulator = Simulator(
+        HttpTransport(args.url, signer), args.key, seed=args.seed, transcript=transcript, one_url=args.single_url
+    )
     report = simulator.run(
         args.rounds,
         args.concurrency,

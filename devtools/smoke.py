@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--key", help="the callback key itself (local stacks)")
     parser.add_argument("--rounds", type=int, default=CERTIFICATION_ROUNDS)
     parser.add_argument(
+        "--single-url", action="store_true", help="send every callback to POST /callback (Playhub's one-URL option)"
+    )
+    parser.add_argument(
         "--iam",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -67,8 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         client = OperatorClient(url, iam=True)
         signer = lambda method, target, data, headers: client._sigv4(method, target, data, headers, None)  # noqa: E731
 
-    print(f"certifying {url} with {args.rounds} rounds")
-    report = Simulator(HttpTransport(url, signer), key, seed=7).run(args.rounds, concurrency=2)
+    where = f"{url.rstrip('/')}/callback" if args.single_url else f"{url} (/balance, /bet, /win, /refund)"
+    print(f"certifying {where} with {args.rounds} rounds")
+    simulator = Simulator(HttpTransport(url, signer), key, seed=7, one_url=args.single_url)
+    report = simulator.run(args.rounds, concurrency=2)
     for rule, (passed, failed) in sorted(report.checks.items()):
         print(f"{'PASS' if not failed else 'FAIL'}  {rule} ({passed} checked, {failed} failed)")
     print(

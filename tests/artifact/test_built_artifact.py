@@ -17,7 +17,7 @@ from devtools.template import ROOT, load_template
 FUNCTIONS = sorted(
     name for name, resource in load_template()["Resources"].items() if resource["Type"] == "AWS::Serverless::Function"
 )
-CALLBACKS = ["BalanceFunction", "BetFunction", "WinFunction", "RefundFunction"]
+CALLBACKS = ["BalanceFunction", "BetFunction", "WinFunction", "RefundFunction", "CallbackFunction"]
 # What a callback never needs: the Core API client and everything behind it, the other consumers'
 # stores, and X-Ray when tracing is off.
 NOT_FOR_CALLBACKS = [

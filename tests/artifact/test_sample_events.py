@@ -86,6 +86,7 @@ def test_every_sample_event_is_answered_by_its_built_function(invoke: Any) -> No
     status, refund = invoke("refund")
     assert (status, refund["balance"]) == (200, "22.50")
     assert invoke("win") == (200, {**win, "balance": "22.50"})  # a replay: same tx_id, no money moved
+    assert invoke("callback") == (200, {**win, "balance": "22.50"})  # the same win through the one URL
     assert invoke("bet")[0] == 400  # a bet resent after its refund is refused (house rule)
 
     status, deposit = invoke("deposit")

@@ -1,6 +1,7 @@
 """PLAYHUB contract §4, one test per row, through the real handlers with signed API Gateway events.
 
-Each test runs on the in-memory ledger, on moto, and on real DynamoDB Local.
+Each test runs on the in-memory ledger, on moto, and on real DynamoDB Local, and both ways
+Playhub can deliver: to the four dedicated URLs, and to the one URL (POST /callback).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import Backend, Player, open_funded_session
+from conftest import Backend, Player, install_runtime, open_funded_session
 from support.harness import FakeClock, Playhub
 
 from devtools.callbacks import playhub_id
@@ -17,6 +18,14 @@ from playhub_wallet import rules
 from playhub_wallet.models import Action
 from playhub_wallet.state import EntryKind
 from playhub_wallet.wallet import WalletService
+
+
+@pytest.fixture(params=["four URLs", "one URL"])
+def playhub(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, wallet: WalletService, backend: Backend
+) -> Playhub:
+    install_runtime(monkeypatch, wallet, table=backend.table_name)
+    return Playhub(one_url=request.param == "one URL")
 
 
 def balance_of(backend: Backend, player: Player) -> Decimal:

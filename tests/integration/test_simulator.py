@@ -19,7 +19,7 @@ from playhub_wallet.settings import CoreApiSettings, Settings
 from playhub_wallet.state import WalletMove
 from playhub_wallet.wallet import WalletService
 
-CALLBACKS = {"/balance", "/bet", "/win", "/refund"}
+CALLBACKS = {"/balance", "/bet", "/win", "/refund", "/callback"}
 
 
 class InProcessTransport:
@@ -57,13 +57,28 @@ def stack(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletServi
     stub.stop()
 
 
-def test_a_correct_ledger_passes_every_rule_and_the_money_check(stack: None) -> None:
-    report = Simulator(InProcessTransport(), "local-callback-key", seed=3).run(rounds=40, concurrency=1)
+class CountingTransport(InProcessTransport):
+    def __init__(self) -> None:
+        self.paths: set[str] = set()
+
+    def call(self, method: str, path: str, body: Any, headers: dict[str, str], timeout: float) -> tuple[int, Any]:
+        self.paths.add(path)
+        return super().call(method, path, body, headers, timeout)
+
+
+@pytest.mark.parametrize("one_url", [False, True], ids=["four URLs", "one URL"])
+def test_a_correct_ledger_passes_every_rule_and_the_money_check(stack: None, one_url: bool) -> None:
+    transport = CountingTransport()
+    report = Simulator(transport, "local-callback-key", seed=3, one_url=one_url).run(rounds=40, concurrency=1)
 
     assert report.money_ok, report.summary()
     assert report.ok, report.summary()
     assert report.callbacks["bet"] >= 30
     assert report.checks["duplicate answered with the same tx_id"][0] > 0
+    callbacks_sent_to = transport.paths & CALLBACKS
+    assert callbacks_sent_to == ({"/callback"} if one_url else {"/balance", "/bet", "/win", "/refund"})
+    if one_url:
+        assert report.checks["one URL: a body without an action refused with 400"] == [1, 0]
 
 
 def test_the_money_check_catches_a_ledger_that_credits_wins_twice(stack: None, monkeypatch: pytest.MonkeyPatch) -> None:

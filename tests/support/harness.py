@@ -77,8 +77,10 @@ class Answer:
 class Playhub:
     """Sends callbacks the way Playhub does, straight into the handlers."""
 
-    def __init__(self, key: str = SAMPLE_CALLBACK_KEY) -> None:
+    def __init__(self, key: str = SAMPLE_CALLBACK_KEY, *, one_url: bool = False) -> None:
         self.key = key
+        # Playhub's option to send every callback to one URL (POST /callback), not four.
+        self.one_url = one_url
 
     def invoke(self, action: str, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         response = handler_module(action).lambda_handler(event, FakeLambdaContext())
@@ -86,7 +88,7 @@ class Playhub:
         return int(response["statusCode"]), json.loads(response["body"])
 
     def send(self, payload: dict[str, Any], *, key: str | None = None, endpoint: str | None = None) -> Answer:
-        endpoint = endpoint or payload["action"]
+        endpoint = endpoint or ("callback" if self.one_url else payload["action"])
         status, body = self.invoke(endpoint, callback_event(payload, key or self.key, endpoint))
         return Answer(status, body, payload)
 

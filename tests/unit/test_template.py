@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from devtools.template import load_template
+from playhub_wallet.observability import CALLBACK_SERVICE
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
-CALLBACKS = {"BalanceFunction": "/balance", "BetFunction": "/bet", "WinFunction": "/win", "RefundFunction": "/refund"}
+DEDICATED = {"BalanceFunction": "/balance", "BetFunction": "/bet", "WinFunction": "/win", "RefundFunction": "/refund"}
+CALLBACKS = {**DEDICATED, "CallbackFunction": "/callback"}  # and the one URL for all four
 # A transaction is authorised item by item: Put as PutItem, Update as UpdateItem, ConditionCheck
 # as ConditionCheckItem. tests/integration/test_iam_actions.py checks these against what each
 # function's code sends.
@@ -33,6 +35,13 @@ TABLE_ACTIONS = {
         "dynamodb:ConditionCheckItem",
     ],
 }
+# The one URL may do what the four may do together, and no more: that union is the refund's list.
+TABLE_ACTIONS["CallbackFunction"] = TABLE_ACTIONS["RefundFunction"]
+
+
+def test_the_one_url_may_do_what_the_four_callbacks_may_do_together() -> None:
+    four = {action for function in DEDICATED for action in TABLE_ACTIONS[function]}
+    assert set(TABLE_ACTIONS["CallbackFunction"]) == four
 
 
 def test_functions_run_python_3_13_on_arm64_within_playhubs_timeout() -> None:
@@ -102,9 +111,22 @@ def test_no_secret_is_a_plain_environment_value() -> None:
     assert "Fn::If" in variables["CALLBACK_KEY_SECRET"]
 
 
-def test_the_outputs_give_playhub_the_four_callback_urls() -> None:
-    for name, path in [("BalanceUrl", "/balance"), ("BetUrl", "/bet"), ("WinUrl", "/win"), ("RefundUrl", "/refund")]:
+def test_the_outputs_give_playhub_the_four_callback_urls_and_the_one_url() -> None:
+    for name, path in [
+        ("BalanceUrl", "/balance"),
+        ("BetUrl", "/bet"),
+        ("WinUrl", "/win"),
+        ("RefundUrl", "/refund"),
+        ("CallbackUrl", "/callback"),
+    ]:
         assert TEMPLATE["Outputs"][name]["Value"]["Fn::Sub"].endswith("/${StageName}" + path)
+
+
+@pytest.mark.parametrize(("function", "path"), DEDICATED.items())
+def test_the_one_url_counts_each_callback_under_its_dedicated_functions_service(function: str, path: str) -> None:
+    """observability.attribute_to names the service the way the template names the four functions."""
+    service = RESOURCES[function]["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+    assert service == CALLBACK_SERVICE.format(action=path.removeprefix("/"))
 
 
 OPERATOR_FUNCTIONS = ("LaunchFunction", "OperatorFunction")
@@ -141,10 +163,12 @@ ALARM_METRICS_FROM_CODE = {
     ("Bet5xx", "playhub-bet"),
     ("Win5xx", "playhub-win"),
     ("Refund5xx", "playhub-refund"),
+    ("Callback5xx", "playhub-callback"),  # the one URL, before its body named a callback
     ("SignatureFailures", "playhub-balance"),
     ("SignatureFailures", "playhub-bet"),
     ("SignatureFailures", "playhub-win"),
     ("SignatureFailures", "playhub-refund"),
+    ("SignatureFailures", "playhub-callback"),
     ("RefundsOfUnknownTransactions", "playhub-refund"),
     ("Anomalies", "playhub-win"),
     ("Anomalies", "playhub-refund"),
@@ -159,7 +183,7 @@ def alarms() -> dict[str, Any]:
 
 
 def test_every_alarm_notifies_the_alarm_topic() -> None:
-    assert len(alarms()) == 19  # 2 for 5xx, 4 latency, 7 functions, 2 DynamoDB, 4 of our own metrics
+    assert len(alarms()) == 21  # 2 for 5xx, 5 latency, 8 functions, 2 DynamoDB, 4 of our own metrics
     for properties in alarms().values():
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert properties["TreatMissingData"] == "notBreaching"
@@ -184,7 +208,7 @@ def test_our_own_alarms_watch_metrics_the_code_emits_under_each_functions_servic
     )
 
 
-@pytest.mark.parametrize("callback", ["balance", "bet", "win", "refund"])
+@pytest.mark.parametrize("callback", ["balance", "bet", "win", "refund", "callback"])
 def test_each_callback_has_a_p99_latency_alarm_at_one_second(callback: str) -> None:
     alarm = alarms()[f"{callback.capitalize()}LatencyAlarm"]
     assert (alarm["ExtendedStatistic"], alarm["Threshold"]) == ("p99", 1000)
@@ -219,7 +243,7 @@ def test_deletion_protection_is_on_unless_a_stack_turns_it_off() -> None:
     assert RESOURCES["LedgerTable"]["Properties"]["DeletionProtectionEnabled"] == {"Ref": "LedgerDeletionProtection"}
 
 
-@pytest.mark.parametrize("function", ["BalanceFunction", "BetFunction", "WinFunction", "RefundFunction"])
+@pytest.mark.parametrize("function", CALLBACKS)
 def test_callbacks_run_with_the_memory_and_timeout_we_intend(function: str) -> None:
     properties = RESOURCES[function]["Properties"]
     assert properties.get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"]) == 5

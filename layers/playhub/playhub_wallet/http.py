@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from playhub_wallet import signing
 from playhub_wallet.errors import BadRequest, InvalidSignature, PlayhubError
 from playhub_wallet.models import REQUEST_MODELS, Action, CallbackRequest, ErrorResponse
-from playhub_wallet.observability import logger, record_callback, record_refusal
+from playhub_wallet.observability import attribute_to, logger, record_callback, record_refusal
 from playhub_wallet.runtime import runtime
 from playhub_wallet.wallet import CallbackResult, WalletService
 
@@ -32,11 +32,22 @@ _OPERATIONS: dict[Action, Callable[[WalletService, Any, float], CallbackResult]]
     Action.WIN: WalletService.win,
     Action.REFUND: WalletService.refund,
 }
+_CALLBACKS = {action.value: action for action in _OPERATIONS}
+_CALLBACK_NAMES = ", ".join(f'"{name}"' for name in _CALLBACKS)
 
 
-def handle_callback(event: dict[str, Any], context: LambdaContext, action: Action) -> dict[str, Any]:
-    """The whole life of one Playhub callback, for the function that serves `action`."""
+# What a refusal is counted as on the one URL before the body has said which callback it is.
+ONE_URL = "callback"
+
+
+def handle_callback(event: dict[str, Any], context: LambdaContext, action: Action | None) -> dict[str, Any]:
+    """The whole life of one Playhub callback, for the function that serves `action`.
+
+    `action` None is the one URL for all callbacks (POST /callback): once the signature holds,
+    the body's own `action` picks the callback, and from there the path is the same.
+    """
     started = time.monotonic()
+    served = action.value if action is not None else ONE_URL
     try:
         parts = runtime()
         raw_body = _raw_body(event)
@@ -44,6 +55,10 @@ def handle_callback(event: dict[str, Any], context: LambdaContext, action: Actio
         signature = _header(event, signing.SIGNATURE_HEADER)
         if not signing.verify_callback(signature, raw_body, parsed_body, parts.callback_keys.current()):
             raise InvalidSignature("X-REQUEST-SIGN is missing or does not match the body")
+        if action is None:
+            action = action_of(parsed_body)
+            served = action.value
+            attribute_to(action.value)
         request = parse_request(action, parsed_body)
         tx_id = getattr(request, "tx_id", None)
         if tx_id:
@@ -53,25 +68,40 @@ def handle_callback(event: dict[str, Any], context: LambdaContext, action: Actio
         record_callback(action, result, parts.currencies)
         return _response(200, result.response.model_dump())
     except PlayhubError as error:
-        record_refusal(action.value, error.status, error.details)
+        record_refusal(served, error.status, error.details)
         return error_response(error)
     except Exception:
-        logger.exception("callback failed", extra={"action": action.value})
-        record_refusal(action.value, 500, "unexpected error")
+        logger.exception("callback failed", extra={"action": served})
+        record_refusal(served, 500, "unexpected error")
         return _response(500, ErrorResponse(message="internal server error", details="unexpected error").model_dump())
 
 
+def action_of(parsed_body: Any) -> Action:
+    """Which callback a body sent to the one URL is: its `action`, one of the four."""
+    _require_object(parsed_body)
+    named = parsed_body.get("action")
+    if named is None:
+        raise BadRequest(f"action: is required, one of {_CALLBACK_NAMES}")
+    if not isinstance(named, str) or named not in _CALLBACKS:
+        raise BadRequest(f"action: must be one of {_CALLBACK_NAMES}")
+    return _CALLBACKS[named]
+
+
 def parse_request(action: Action, parsed_body: Any) -> CallbackRequest:
-    if parsed_body is None:
-        raise BadRequest("body is not valid JSON")
-    if not isinstance(parsed_body, dict):
-        raise BadRequest("body must be a JSON object")
+    _require_object(parsed_body)
     if parsed_body.get("action") != action.value:
         raise BadRequest(f'action must be "{action.value}" on this endpoint')
     try:
         return REQUEST_MODELS[action].model_validate(parsed_body)
     except ValidationError as exc:
         raise BadRequest.from_validation(exc) from None
+
+
+def _require_object(parsed_body: Any) -> None:
+    if parsed_body is None:
+        raise BadRequest("body is not valid JSON")
+    if not isinstance(parsed_body, dict):
+        raise BadRequest("body must be a JSON object")
 
 
 def error_response(error: PlayhubError) -> dict[str, Any]:

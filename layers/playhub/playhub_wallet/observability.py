@@ -51,6 +51,20 @@ metrics = Metrics()
 tracer = build_tracer()
 
 
+# The service name of the function dedicated to a callback (template.yaml: playhub-bet, ...).
+CALLBACK_SERVICE = "playhub-{action}"
+
+
+def attribute_to(action: str) -> None:
+    """Count this invocation under the service of the callback's dedicated function.
+
+    The one URL (POST /callback) serves all four callbacks: once its body has said which one it
+    is, its metrics go where the dedicated function's go, so the same alarms and dashboard see
+    a bet whichever URL Playhub sent it to. Cleared with the metrics at the end of the invocation.
+    """
+    metrics.add_dimension(name="service", value=CALLBACK_SERVICE.format(action=action))
+
+
 def record_callback(action: str, result: CallbackResult, currencies: CurrencyTable) -> None:
     """Count the callback, its money and anything worth a look; log one line without the body."""
     entry = result.entry
