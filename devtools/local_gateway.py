@@ -518,6 +518,21 @@ def demo_session(environment: Mapping[str, str]) -> tuple[str, Decimal]:
     return session_id, ledger.load(Reads(None, key, ())).wallet.balance
 
 
+def seed_legal_bets(environment: Mapping[str, str]) -> list[str]:
+    """Playhub's default legal bets table, where the local table has none yet (a table replaced
+    through the operator API stays replaced across restarts). What each scope now holds."""
+    from playhub_wallet.dynamodb.legal_bets import LegalBetsTable  # noqa: PLC0415
+    from playhub_wallet.legal_bets import default_tables  # noqa: PLC0415
+    from playhub_wallet.runtime import table_from_environment  # noqa: PLC0415
+    from playhub_wallet.settings import Settings  # noqa: PLC0415
+
+    store = LegalBetsTable(table_from_environment(Settings.from_environment(environment)))
+    for table in default_tables():
+        if store.legal_bets(table.currency, table.game_id) is None:
+            store.put_legal_bets(table)
+    return [f"{t.currency} ({t.scope}), {len(t.lines)} lines" for t in store.all_legal_bets()]
+
+
 def _bind(port: int) -> GatewayServer:
     """The listening socket, first of all: a port in use is one line, before anything starts."""
     try:
@@ -621,6 +636,7 @@ def serve(
     server.RequestHandlerClass = make_request_handler(routes, pools, log)
 
     session_id, balance = demo_session(local_values)
+    legal_bets = seed_legal_bets(local_values)
     base = f"http://127.0.0.1:{server.server_port}"
     body, signature = signed_body({"action": "balance", "session_id": session_id}, parse_key_list(callback_keys)[0])
     log(f"callback key (give Playhub the same): {callback_keys}")
@@ -631,6 +647,7 @@ def serve(
         f"functions: the built artifact on Python {artifact.python_version}, up to {args.workers} warm workers"
         " each, started on first use (cold start)"
     )
+    log(f"legal bets tables (free rounds): {'; '.join(legal_bets)}")
     log(f"demo session with {balance:.2f} {DEMO_CURRENCY}: {session_id}")
     log(f"try: curl -s {base}/balance -H 'X-REQUEST-SIGN: {signature}' -d '{body}'")
     log(f"ready on {base} (Ctrl-C stops)")

@@ -60,6 +60,25 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("games", help="Playhub's game catalogue")
     commands.add_parser("currencies", help="Playhub's currencies")
 
+    _add_legal_bets(commands)
+    _add_campaign(commands)
+    return parser
+
+
+def _add_legal_bets(commands: Any) -> None:
+    legal = commands.add_parser("legal-bets", help="the legal bets table we gave Playhub").add_subparsers(
+        dest="action", required=True
+    )
+    legal_show = legal.add_parser("show", help="every table, or one currency's (and a game's)")
+    legal_show.add_argument("currency", nargs="?")
+    legal_show.add_argument("--game", help="the table this game plays by (its own, else the currency's)")
+    legal_set = legal.add_parser("set", help="replace one table")
+    legal_set.add_argument("currency")
+    legal_set.add_argument("lines", help='Playhub\'s notation: "1.10:5.00, 1.20:5.00, ..."')
+    legal_set.add_argument("--game", help="a table for this game only (default: every game)")
+
+
+def _add_campaign(commands: Any) -> None:
     campaign = commands.add_parser("campaign", help="free-rounds campaigns").add_subparsers(
         dest="action", required=True
     )
@@ -79,7 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
     extend.add_argument("external_id")
     extend.add_argument("--valid-until", required=True)
     campaign.add_parser("cancel").add_argument("external_id")
-    return parser
 
 
 def run(args: argparse.Namespace, client: OperatorClient) -> Any:
@@ -110,7 +128,20 @@ def run(args: argparse.Namespace, client: OperatorClient) -> Any:
         return client.block(args.player_id, blocked=args.command == "block")
     if args.command in ("games", "currencies"):
         return client.call("GET", f"/{args.command}")
+    if args.command == "legal-bets":
+        return run_legal_bets(args, client)
     return run_campaign(args, client)
+
+
+def run_legal_bets(args: argparse.Namespace, client: OperatorClient) -> Any:
+    path = f"/legal-bets/{args.currency}" if args.currency else "/legal-bets"
+    if args.game:
+        if not args.currency:
+            raise SystemExit("error: --game needs a currency")
+        path += f"/games/{args.game}"
+    if args.action == "set":
+        return client.call("PUT", path, {"lines": args.lines})
+    return client.call("GET", path)
 
 
 def run_campaign(args: argparse.Namespace, client: OperatorClient) -> Any:
@@ -163,7 +194,25 @@ def render(command: str, answer: Any) -> str:
         return "\n".join(f"{g['id']:<24} {g['title']}{'  (free spins)' if g['free_spins'] else ''}" for g in answer)
     if command == "currencies":
         return "\n".join(f"{c['code']:<6} {c['decimal_places']} places  {c['name']}" for c in answer)
-    return "\n".join(f"{name:<12} {value}" for name, value in answer.items())
+    if command == "legal-bets":
+        return "\n\n".join(_legal_bets_text(table) for table in answer.get("tables", [answer])) or "no tables"
+    return "\n".join(f"{name:<12} {_text(value)}" for name, value in answer.items())
+
+
+def _legal_bets_text(table: dict[str, Any]) -> str:
+    scope = f"game {table['game_id']}" if table["game_id"] else "every game"
+    rows = [f"{table['currency']} ({scope}), {len(table['lines'])} lines, updated {table['updated_at']}"]
+    rows += [
+        f"{line['bet_line']:>4}  {line['max_bet']:>14}  x{line['max_target_multiplier']}" for line in table["lines"]
+    ]
+    return "\n".join(rows)
+
+
+def _text(value: Any) -> str:
+    """A campaign's bet value reads as Playhub writes it: 1.10:5.00."""
+    if isinstance(value, dict) and set(value) == {"max_bet", "max_target_multiplier"}:
+        return f"{value['max_bet']}:{value['max_target_multiplier']}"
+    return str(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,6 +32,8 @@ NOT_FOR_CALLBACKS = [
     "playhub_wallet.dynamodb.accounts",
     "playhub_wallet.dynamodb.campaigns",
     "playhub_wallet.dynamodb.reconciliation",
+    "playhub_wallet.legal_bets",
+    "playhub_wallet.dynamodb.legal_bets",
     "aws_xray_sdk",
 ]
 

@@ -307,6 +307,31 @@ def test_the_operator_cli_blocks_lists_and_runs_campaigns(gateway: Gateway) -> N
     assert (code, "409" in refused) == (1, True)
 
 
+def test_the_legal_bets_table_is_seeded_shown_replaced_and_checked_over_http(gateway: Gateway) -> None:
+    assert "legal bets tables (free rounds): EUR (every game), 17 lines" in "".join(gateway.output)
+    code, shown = cli(gateway, "legal-bets", "show", "EUR")
+    assert (code, shown.splitlines()[0].split(", updated")[0]) == (0, "EUR (every game), 17 lines")
+    assert shown.splitlines()[-1].split() == ["17", "10.00", "x5.00"]
+
+    code, replaced = cli(gateway, "--json", "legal-bets", "set", "EUR", "0.10:2.00, 0.50:2.00", "--game", "ph_dice_97")
+    assert (code, json.loads(replaced)["table"]) == (0, "0.10:2.00, 0.50:2.00")
+    code, refused = cli(
+        gateway, "campaign", "create", "dice-1", "ph_dice_97", "EUR", "--quantity", "4", "--bet-line", "3",
+        "--valid-from", "2099-06-01T00:00:00Z",
+    )  # fmt: skip
+    assert code == 1
+    assert "valid lines: 1 = 0.10:2.00, 2 = 0.50:2.00" in refused
+    code, created = cli(
+        gateway, "campaign", "create", "dice-1", "ph_dice_97", "EUR", "--quantity", "4", "--bet-line", "2",
+        "--valid-from", "2099-06-01T00:00:00Z",
+    )  # fmt: skip
+    assert code == 0, created
+    assert "bet_value    0.50:2.00" in created
+    assert "face_value   2.00" in created
+    assert cli(gateway, "legal-bets", "set", "EUR", "1.10:5.00, 1.2x")[0] == 1  # refused; the table stays
+    assert "17 lines" in cli(gateway, "legal-bets", "show")[1]
+
+
 def test_the_readme_session_works_as_written(gateway: Gateway) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- readme-session -->\n```bash\n", 1)[1].split("```", 1)[0]

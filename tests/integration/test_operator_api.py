@@ -5,7 +5,6 @@ Runs on moto and DynamoDB Local; Playhub's Core API is recorded with responses.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -14,21 +13,15 @@ from typing import Any
 import pytest
 import requests
 import responses
-from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
+from conftest import DYNAMO_BACKENDS, Backend, make_backend
 from integration.test_case_table import emitted_metrics
 from support import dynamo_items
-from support.harness import FakeLambdaContext, Playhub, handler_module, operator_event, operator_function
+from support.harness import Playhub
 from support.iam import actions_sent, allowed
+from support.operator import CID, CORE, GAME_SESSION, Operator, playhub_requests, serve_operator, use_operator_runtime
 
-from playhub_wallet import operator_api
-from playhub_wallet.operator_runtime import build_operator_runtime
-from playhub_wallet.settings import CoreApiSettings, Settings
 from playhub_wallet.state import WalletKey
 from playhub_wallet.wallet import WalletService
-
-CORE = "https://playhub.test/api/v1"
-CID = "2f1c5e0a-7b3d-4e9f-8a6c-1d2e3f4a5b6c"
-GAME_SESSION = "0e8f7a6b-5c4d-4e3f-9a2b-1c0d9e8f7a6b"
 
 
 @pytest.fixture(params=DYNAMO_BACKENDS)
@@ -36,51 +29,10 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     yield from make_backend(request.param, request)
 
 
-class Operator:
-    """The casino backend calling our operator routes as API Gateway events."""
-
-    def call(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> tuple[int, Any]:
-        event = operator_event(method, path, body, query)
-        response = handler_module(operator_function(path)).lambda_handler(event, FakeLambdaContext())
-        return int(response["statusCode"]), json.loads(response["body"])
-
-    def launch(self, player_id: str, **fields: Any) -> tuple[int, Any]:
-        body = {"player_id": player_id, "game_id": "ph_limbo_97", "currency": "EUR", "locale": "en-US", **fields}
-        return self.call("POST", "/games/launch", body)
-
-    def deposit(self, player_id: str, amount: str, reference: str, currency: str = "EUR") -> tuple[int, Any]:
-        return self.call(
-            "POST", f"/players/{player_id}/wallets/{currency}/deposits", {"amount": amount, "reference": reference}
-        )
-
-
 @pytest.fixture
 def operator(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletService) -> Iterator[Operator]:
-    settings = Settings(table_name=backend.table_name, callback_keys="local-callback-key")
-    core = CoreApiSettings(playhub_core_url=CORE, playhub_cid=CID, api_keys="api-key", playhub_extcid="casino-7")
-    parts = build_operator_runtime(settings, core, backend.table)
-    monkeypatch.setattr(operator_api, "operator_runtime", lambda: parts)
-    install_runtime(monkeypatch, wallet, table=backend.table_name)
-    responses.start()
-    responses.post(
-        f"{CORE}/game-create-new", json={"game_url": "https://games.test/play?t=1", "game_session_id": GAME_SESSION}
-    )
-    try:
-        yield Operator()
-    finally:
-        responses.stop()
-        responses.reset()
-
-
-def playhub_requests(path: str, method: str = "POST") -> list[dict[str, Any]]:
-    """Bodies of the requests Playhub's Core API received at path."""
-    bodies = []
-    for call in responses.calls:
-        request = call.request
-        if request.method == method and str(request.url).split("?")[0].endswith(path):
-            assert isinstance(request.body, bytes)
-            bodies.append(json.loads(request.body))
-    return bodies
+    with serve_operator(monkeypatch, backend, wallet) as operator:
+        yield operator
 
 
 # Launch ----------------------------------------------------------------------------------
@@ -329,12 +281,30 @@ def test_a_campaign_is_created_traced_extended_and_cancelled(operator: Operator)
 
     assert (created[0], created[1]["playhub_id"], created[1]["status"]) == (201, FRC_ID, "active")
     assert (repeated[0], repeated[1]) == (200, created[1])
+    assert playhub_requests("/free-rounds")[-1]["external_cid"] == "casino-7"
     assert len(playhub_requests("/free-rounds")) == 1  # the repeat did not create twice
     assert traced[1]["external_id"] == "spring-1"
     assert extended[1]["valid_until"] == "2099-02-01T00:00:00Z"
     assert playhub_requests("/free-rounds/cancel")[-1] == {"cid": CID, "id": FRC_ID}
     assert cancelled[1]["status"] == "cancelled"
     assert operator.call("GET", "/campaigns/spring-1")[1]["status"] == "cancelled"
+
+
+def test_without_a_casino_id_neither_launch_nor_campaign_sends_one(
+    operator: Operator, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PLAYHUB_EXTCID unset: the field is left out, never filled with our own Playhub cid."""
+    use_operator_runtime(monkeypatch, backend, extcid=None)
+    responses.post(f"{CORE}/free-rounds", json={"id": FRC_ID, "external_id": "spring-1"})
+
+    assert operator.launch("p-noext")[0] == 200
+    assert operator.call("POST", "/campaigns", CAMPAIGN)[0] == 201
+
+    launched, created = playhub_requests("/game-create-new")[-1], playhub_requests("/free-rounds")[-1]
+    assert "extcid" not in launched
+    assert "external_cid" not in created
+    assert [name for name, value in launched.items() if value == CID] == ["cid"]
+    assert [name for name, value in created.items() if value == CID] == ["cid"]
 
 
 def test_a_campaign_id_reused_for_another_campaign_is_409(operator: Operator) -> None:
@@ -419,6 +389,9 @@ def test_the_launch_and_operator_policies_allow_every_table_action_they_send(
         assert operator.call("GET", "/players/p-iam/wallets")[0] == 200
         assert operator.call("GET", "/players/p-iam/wallets/EUR/transactions")[0] == 200
         assert operator.call("PUT", "/players/p-iam/block", {"blocked": True})[0] == 200
+        assert operator.call("PUT", "/legal-bets/EUR/games/ph_limbo_97", {"lines": "1.00:2.00"})[0] == 200
+        assert operator.call("GET", "/legal-bets")[0] == 200
+        assert operator.call("GET", "/legal-bets/EUR/games/ph_crash_96")[0] == 200
 
     assert launch_actions <= allowed("LaunchFunction"), sorted(launch_actions - allowed("LaunchFunction"))
     assert operator_actions <= allowed("OperatorFunction"), sorted(operator_actions - allowed("OperatorFunction"))

@@ -114,6 +114,22 @@ def test_a_get_is_signed_over_the_canonical_json_of_its_query(client: CoreApiCli
     )
 
 
+ROUND = {
+    "round_id": "r",
+    "game_session_id": "g",
+    "client_hash": "h",
+    "bet_amount": "1.00",
+    "currency": "EUR",
+    "target_multiplier": "2",
+    "result": "win",
+    "payout_amount": "2.00",
+    "payout_multiplier": "2",
+    "user_balance": "101.00",
+    "user_bonus_balance": "0",
+    "cash_out_at": "2",
+}
+
+
 @responses.activate
 def test_currencies_and_round_history_parse_into_models(client: CoreApiClient) -> None:
     responses.get(
@@ -129,26 +145,23 @@ def test_currencies_and_round_history_parse_into_models(client: CoreApiClient) -
             }
         ],
     )
-    responses.post(
-        f"{STAGING_URL}/game-round-history",
-        json={
-            "round_id": "r",
-            "game_session_id": "g",
-            "client_hash": "h",
-            "bet_amount": "1.00",
-            "currency": "EUR",
-            "target_multiplier": "2",
-            "result": "win",
-            "payout_amount": "2.00",
-            "payout_multiplier": "2",
-            "user_balance": "101.00",
-            "user_bonus_balance": "0",
-            "cash_out_at": "2",
-        },
-    )
+    responses.post(f"{STAGING_URL}/game-round-history", json=ROUND)
 
     assert client.currencies()[0].decimal_places == 8
     assert client.round_history("ph_limbo_97", "r", "player-1").payout_amount == "2.00"
+
+
+@responses.activate
+def test_round_history_sends_only_the_fields_of_its_schema(client: CoreApiClient) -> None:
+    """GetGameRoundHistoryRequest is game_id, round_id and user_id: no cid, unlike every other body."""
+    responses.post(f"{STAGING_URL}/game-round-history", json=ROUND)
+
+    client.round_history("ph_limbo_97", "5b7e2f10-2c4d-4e8a-9b1c-3d5e7f9a1b2c", "player-1")
+
+    sent = responses.calls[0].request
+    expected = b'{"game_id":"ph_limbo_97","round_id":"5b7e2f10-2c4d-4e8a-9b1c-3d5e7f9a1b2c","user_id":"player-1"}'
+    assert sent.body == expected
+    assert sent.headers["X-REQUEST-SIGN"] == expected_signature(expected)
 
 
 @responses.activate

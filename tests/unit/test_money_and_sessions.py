@@ -89,3 +89,10 @@ def test_ids_we_cannot_have_issued_do_not_parse(session_id: str) -> None:
 def test_new_session_id_refuses_unsafe_parts() -> None:
     with pytest.raises(ValueError, match="player_id"):
         new_session_id("player#1", "EUR", "g")
+
+
+@pytest.mark.parametrize("attempt", [0, 1, 30, 1_030, 10**6])
+def test_a_backoff_pause_stays_within_its_cap_however_many_attempts(attempt: int) -> None:
+    from playhub_wallet.wallet import Backoff
+
+    assert 0 <= Backoff(base_seconds=0.01, cap_seconds=0.2).pause(attempt) <= 0.2

@@ -15,6 +15,7 @@ from playhub_wallet.core_api import (
     call_playhub,
 )
 from playhub_wallet.errors import BadRequest, Conflict, NotFound
+from playhub_wallet.legal_bets import BetValue, LegalBetsTables
 from playhub_wallet.operator_models import CampaignChange, CampaignRequest
 from playhub_wallet.state import Campaign
 
@@ -35,9 +36,17 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 class Campaigns:
-    def __init__(self, store: CampaignStore, core: CoreApiClient, external_cid: str, now: type[datetime] = datetime):
+    def __init__(
+        self,
+        store: CampaignStore,
+        core: CoreApiClient,
+        legal_bets: LegalBetsTables,
+        external_cid: str | None,
+        now: type[datetime] = datetime,
+    ) -> None:
         self._store = store
         self._core = core
+        self._legal_bets = legal_bets
         self._external_cid = external_cid
         self._now = now
 
@@ -52,6 +61,8 @@ class Campaigns:
             return self._same_or_conflict(recorded, request), False
         if request.valid_from <= self._now.now(UTC):
             raise BadRequest("valid_from: must be in the future")
+        # Checked against the table we gave Playhub before Playhub hears of the campaign.
+        bet_value = str(self._legal_bets.bet_value(request.currency, request.game_id, request.bet_line))
         try:
             playhub_id = call_playhub(
                 lambda: self._core.create_free_rounds(
@@ -71,8 +82,8 @@ class Campaigns:
         except Conflict:
             # Created at Playhub before, but never recorded here (our write failed): adopt it if it matches.
             existing = call_playhub(lambda: self._core.free_rounds(external_id=request.external_id))
-            return self._same_or_conflict(self._record(existing), request), True
-        campaign = self._campaign(request, playhub_id, ACTIVE)
+            return self._same_or_conflict(self._record(existing, bet_value), request), True
+        campaign = self._campaign(request, playhub_id, ACTIVE, bet_value)
         self._store.put_campaign(campaign)
         return campaign, True
 
@@ -116,12 +127,21 @@ class Campaigns:
             self._store.put_campaign(campaign)
         return campaign
 
-    def _record(self, playhub: FreeRounds) -> Campaign:
-        campaign = self._campaign(playhub, playhub.id, CANCELLED if playhub.deleted_at else ACTIVE)
+    def bet_value(self, campaign: Campaign) -> BetValue | None:
+        """What the campaign's bet_line stands for: as recorded at creation, else the table now."""
+        if campaign.bet_value:
+            return BetValue.parse(campaign.bet_value)
+        table = self._legal_bets.for_game(campaign.currency, campaign.game_id)
+        return table.line(campaign.bet_line) if table else None
+
+    def _record(self, playhub: FreeRounds, bet_value: str) -> Campaign:
+        campaign = self._campaign(playhub, playhub.id, CANCELLED if playhub.deleted_at else ACTIVE, bet_value)
         self._store.put_campaign(campaign)
         return campaign
 
-    def _campaign(self, source: CampaignRequest | FreeRounds, playhub_id: str, status: str) -> Campaign:
+    def _campaign(
+        self, source: CampaignRequest | FreeRounds, playhub_id: str, status: str, bet_value: str | None
+    ) -> Campaign:
         """Our record of a campaign, from our request or from Playhub's (they name the fields alike)."""
         return Campaign(
             external_id=source.external_id,
@@ -135,11 +155,12 @@ class Campaigns:
             user_ids=tuple(source.user_ids) if source.user_ids is not None else None,
             status=status,
             created_at=int(self._now.now(UTC).timestamp()),
+            bet_value=bet_value,
         )
 
     def _same_or_conflict(self, campaign: Campaign, request: CampaignRequest) -> Campaign:
         """Compares what is fixed at creation; valid_until and user_ids may have been changed since."""
-        asked = self._campaign(request, campaign.playhub_id, campaign.status)
+        asked = self._campaign(request, campaign.playhub_id, campaign.status, campaign.bet_value)
         fixed = ("game_id", "currency", "quantity", "bet_line", "valid_from")
         if any(getattr(asked, name) != getattr(campaign, name) for name in fixed):
             raise Conflict(f"external_id {request.external_id} was already used for another campaign")

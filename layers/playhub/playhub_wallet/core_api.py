@@ -126,7 +126,7 @@ class FreeRounds(_Model):
 
 class CreateFreeRoundsRequest(_Model):
     external_id: str = Field(min_length=1)  # ours; Playhub accepts each one once
-    external_cid: str
+    external_cid: str | None = None  # our casino id (extcid); left out when we have none
     game_id: str
     currency: str
     quantity: int = Field(ge=1, le=99)
@@ -214,7 +214,8 @@ class CoreApiClient:
 
     def round_history(self, game_id: str, round_id: str, user_id: str) -> RoundHistory:
         payload = {"game_id": game_id, "round_id": round_id, "user_id": user_id}
-        return self._send("POST", "/game-round-history", payload, _ROUND, repeatable=True)
+        # The one Core API body without our cid: GetGameRoundHistoryRequest has no such field.
+        return self._send("POST", "/game-round-history", payload, _ROUND, repeatable=True, with_cid=False)
 
     def free_rounds(self, *, id: str | None = None, external_id: str | None = None) -> FreeRounds:
         query = {"id": id} if id else {"ext_id": _required(external_id, "id or external_id")}
@@ -239,9 +240,16 @@ class CoreApiClient:
         )
 
     def _send(
-        self, method: str, path: str, payload: Mapping[str, Any], answer: TypeAdapter[T], *, repeatable: bool
+        self,
+        method: str,
+        path: str,
+        payload: Mapping[str, Any],
+        answer: TypeAdapter[T],
+        *,
+        repeatable: bool,
+        with_cid: bool = True,
     ) -> T:
-        body = canonical_json({"cid": self._cid, **payload})
+        body = canonical_json({"cid": self._cid, **payload} if with_cid else dict(payload))
         headers = {SIGNATURE_HEADER: sign(self._api_key(), body), "Content-Type": "application/json"}
         session = self._repeatable if repeatable else self._once
         return self._call(session, method, path, answer, data=body, headers=headers)

@@ -14,7 +14,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from pydantic import BaseModel, ValidationError
 
 from playhub_wallet import rules
-from playhub_wallet.errors import BadRequest, Conflict, PayloadMismatch, PlayhubError
+from playhub_wallet.errors import BadRequest, Conflict, NotFound, PayloadMismatch, PlayhubError
+from playhub_wallet.legal_bets import LegalBets, face_value, parse_lines
 from playhub_wallet.money import CURRENCY_PATTERN, format_amount
 from playhub_wallet.observability import logger, record_operator_server_error
 from playhub_wallet.operator_models import (
@@ -22,10 +23,11 @@ from playhub_wallet.operator_models import (
     CampaignChange,
     CampaignRequest,
     LaunchRequest,
+    LegalBetsRequest,
     TransferRequest,
 )
 from playhub_wallet.operator_runtime import OperatorRuntime, operator_runtime
-from playhub_wallet.sessions import PLAYER_ID_PATTERN
+from playhub_wallet.sessions import GAME_ID_PATTERN, PLAYER_ID_PATTERN
 from playhub_wallet.state import Campaign, LedgerEntry, WalletKey
 
 T = TypeVar("T", bound=BaseModel)
@@ -96,26 +98,47 @@ def operator_app() -> APIGatewayRestResolver:
     def currencies() -> list[dict[str, Any]]:
         return [currency.model_dump() for currency in operator_runtime().catalogue.currencies()]
 
+    @app.get("/legal-bets")
+    def legal_bets() -> dict[str, Any]:
+        return {"tables": [_legal_bets(table) for table in operator_runtime().legal_bets.all()]}
+
+    @app.get("/legal-bets/<currency>")
+    def game_wide_legal_bets(currency: str) -> dict[str, Any]:
+        return _legal_bets(_found_legal_bets(_currency(currency), None))
+
+    @app.get("/legal-bets/<currency>/games/<game_id>")
+    def game_legal_bets(currency: str, game_id: str) -> dict[str, Any]:
+        return _legal_bets(_found_legal_bets(_currency(currency), _game(game_id)))
+
+    @app.put("/legal-bets/<currency>")
+    def replace_game_wide_legal_bets(currency: str) -> dict[str, Any]:
+        return _replace_legal_bets(app, operator_runtime(), _currency(currency), None)
+
+    @app.put("/legal-bets/<currency>/games/<game_id>")
+    def replace_game_legal_bets(currency: str, game_id: str) -> dict[str, Any]:
+        return _replace_legal_bets(app, operator_runtime(), _currency(currency), _game(game_id))
+
     @app.post("/campaigns")
     def create_campaign() -> Response[str]:
         campaign, created = operator_runtime().campaigns.create(_body(app, CampaignRequest))
-        return _json(201 if created else 200, _campaign(campaign))
+        return _json(201 if created else 200, _campaign(operator_runtime(), campaign))
 
     @app.get("/campaigns/<external_id>")
     def get_campaign(external_id: str) -> dict[str, Any]:
-        return _campaign(operator_runtime().campaigns.get(external_id))
+        return _campaign(operator_runtime(), operator_runtime().campaigns.get(external_id))
 
     @app.get("/campaigns/by-frc/<frc_id>")
     def campaign_for_frc(frc_id: str) -> dict[str, Any]:
-        return _campaign(operator_runtime().campaigns.for_frc(frc_id))
+        return _campaign(operator_runtime(), operator_runtime().campaigns.for_frc(frc_id))
 
     @app.put("/campaigns/<external_id>")
     def change_campaign(external_id: str) -> dict[str, Any]:
-        return _campaign(operator_runtime().campaigns.change(external_id, _body(app, CampaignChange)))
+        changed = operator_runtime().campaigns.change(external_id, _body(app, CampaignChange))
+        return _campaign(operator_runtime(), changed)
 
     @app.post("/campaigns/<external_id>/cancel")
     def cancel_campaign(external_id: str) -> dict[str, Any]:
-        return _campaign(operator_runtime().campaigns.cancel(external_id))
+        return _campaign(operator_runtime(), operator_runtime().campaigns.cancel(external_id))
 
     return app
 
@@ -168,10 +191,20 @@ def _player(player_id: str) -> str:
     return player_id
 
 
-def _wallet(player_id: str, currency: str) -> WalletKey:
+def _currency(currency: str) -> str:
     if not CURRENCY_PATTERN.fullmatch(currency):
         raise BadRequest("currency: an upper-case code such as EUR or BTC")
-    return WalletKey(_player(player_id), currency)
+    return currency
+
+
+def _game(game_id: str) -> str:
+    if not GAME_ID_PATTERN.fullmatch(game_id):
+        raise BadRequest("game_id: 1-64 characters of letters, digits and _.:-")
+    return game_id
+
+
+def _wallet(player_id: str, currency: str) -> WalletKey:
+    return WalletKey(_player(player_id), _currency(currency))
 
 
 def _limit(text: str | None) -> int:
@@ -211,7 +244,7 @@ def _entry(parts: OperatorRuntime, entry: LedgerEntry) -> dict[str, Any]:
         "amount": _money(parts, currency, entry.amount),
         "balance_change": _money(parts, currency, entry.balance_change),
         "balance_after": _money(parts, currency, entry.balance_after),
-        "created_at": datetime.fromtimestamp(entry.created_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": _iso_time(entry.created_at),
         **{
             name: getattr(entry, name)
             for name in ("session_id", "round_id", "game_id", "type", "frc_id", "orig_tx_id", "refunded_by")
@@ -220,7 +253,59 @@ def _entry(parts: OperatorRuntime, entry: LedgerEntry) -> dict[str, Any]:
     }
 
 
-def _campaign(campaign: Campaign) -> dict[str, Any]:
+def _campaign(parts: OperatorRuntime, campaign: Campaign) -> dict[str, Any]:
+    """Our record, with what it gives away: the bet value of its line, and quantity x max_bet."""
     body = dict(campaign.__dict__)
     body["user_ids"] = list(campaign.user_ids) if campaign.user_ids is not None else None
+    value = parts.campaigns.bet_value(campaign)
+    body["bet_value"] = None
+    body["face_value"] = None
+    if value is not None:
+        body["bet_value"] = {
+            "max_bet": _money(parts, campaign.currency, value.max_bet),
+            "max_target_multiplier": str(value.max_target_multiplier),
+        }
+        body["face_value"] = _money(parts, campaign.currency, face_value(campaign.quantity, value))
     return body
+
+
+def _found_legal_bets(currency: str, game_id: str | None) -> LegalBets:
+    """The table for a currency (game-wide), or the one a game plays by (its own, else game-wide)."""
+    tables = operator_runtime().legal_bets
+    table = tables.for_game(currency, game_id) if game_id else tables.get(currency, None)
+    if table is None:
+        raise NotFound(f"no legal bets table for {currency}" + (f" (game {game_id} or every game)" if game_id else ""))
+    return table
+
+
+def _replace_legal_bets(
+    app: APIGatewayRestResolver, parts: OperatorRuntime, currency: str, game_id: str | None
+) -> dict[str, Any]:
+    request = _body(app, LegalBetsRequest)
+    try:
+        lines = parse_lines(request.lines, parts.currencies.places(currency), currency)
+    except ValueError as exc:
+        raise BadRequest(f"lines: {exc}") from None
+    updated_at = int(datetime.now(UTC).timestamp())
+    return _legal_bets(parts.legal_bets.replace(LegalBets(currency, game_id, lines, updated_at)))
+
+
+def _legal_bets(table: LegalBets) -> dict[str, Any]:
+    return {
+        "currency": table.currency,
+        "game_id": table.game_id,  # None: every game without a table of its own
+        "table": ", ".join(str(value) for value in table.lines),  # as handed to Playhub
+        "lines": [
+            {
+                "bet_line": number,
+                "max_bet": str(value.max_bet),
+                "max_target_multiplier": str(value.max_target_multiplier),
+            }
+            for number, value in enumerate(table.lines, start=1)
+        ],
+        "updated_at": _iso_time(table.updated_at),
+    }
+
+
+def _iso_time(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -80,6 +80,12 @@ class CampaignRequest(_Request):
     user_ids: list[PlayerId] | None = None
 
 
+class LegalBetsRequest(_Request):
+    """Playhub's notation: "1.10:5.00, 1.20:5.00, ..." or a list of "<max_bet>:<max_target_multiplier>"."""
+
+    lines: str | list[str]
+
+
 class CampaignChange(_Request):
     valid_until: AwareDatetime | None = None
     user_ids: list[PlayerId] | None = None

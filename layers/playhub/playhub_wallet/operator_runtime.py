@@ -16,8 +16,10 @@ from playhub_wallet.core_api import CoreApiClient
 from playhub_wallet.dynamodb.accounts import AccountTable
 from playhub_wallet.dynamodb.callback_ledger import CallbackLedger
 from playhub_wallet.dynamodb.campaigns import CampaignTable
+from playhub_wallet.dynamodb.legal_bets import LegalBetsTable
 from playhub_wallet.dynamodb.table import Table
 from playhub_wallet.launch import GameLauncher
+from playhub_wallet.legal_bets import LegalBetsTables
 from playhub_wallet.money import CurrencyTable
 from playhub_wallet.runtime import build_wallet, table_from_environment
 from playhub_wallet.settings import CoreApiSettings, Settings
@@ -35,6 +37,7 @@ class OperatorRuntime:
     catalogue: CoreApiClient
     launcher: GameLauncher
     campaigns: Campaigns
+    legal_bets: LegalBetsTables
 
     def deadline(self) -> float:
         return time.monotonic() + self.settings.time_budget_ms / 1000
@@ -51,7 +54,7 @@ def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, t
         lambda: api_keys.current()[0],
         read_timeout=core_settings.core_api_read_timeout_seconds,
     )
-    external_cid = core_settings.playhub_extcid or core_settings.playhub_cid
+    legal_bets = LegalBetsTables(LegalBetsTable(table))
     return OperatorRuntime(
         settings=settings,
         accounts=Accounts(accounts),
@@ -59,7 +62,9 @@ def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, t
         currencies=currencies,
         catalogue=core,
         launcher=GameLauncher(wallet, accounts, core, core_settings.playhub_extcid),
-        campaigns=Campaigns(CampaignTable(table), core, external_cid),
+        # Our own casino id, or nothing: never our Playhub cid in its place (PLAYHUB.md §1).
+        campaigns=Campaigns(CampaignTable(table), core, legal_bets, core_settings.playhub_extcid),
+        legal_bets=legal_bets,
     )
 
 

@@ -211,3 +211,6 @@ class Campaign:
     user_ids: tuple[str, ...] | None
     status: str  # "active" or "cancelled"
     created_at: int
+    # What bet_line stood for in our legal bets table when the campaign was created ("1.10:5.00");
+    # None for campaigns recorded before we kept the table.
+    bet_value: str | None = None

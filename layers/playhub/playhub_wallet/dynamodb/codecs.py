@@ -126,6 +126,7 @@ def campaign_from_item(item: Mapping[str, Any]) -> Campaign:
         user_ids=tuple(user_ids) if user_ids is not None else None,
         status=item["status"],
         created_at=int(item["created_at"]),
+        bet_value=item.get("bet_value"),
     )
 
 

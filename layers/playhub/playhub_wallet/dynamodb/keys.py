@@ -9,6 +9,7 @@
 | player profile      | PLAYER#<player_id>                | PROFILE           |
 | campaign            | CAMPAIGN#<external_id>            | CAMPAIGN          |
 | campaign by frc_id  | FRC#<playhub campaign id>         | CAMPAIGN          |
+| legal bets table    | LEGALBETS                         | <cur.>#<game or *>|
 | reconciled up to    | PLAYER#<player_id>                | RECONCILED#<cur.> |
 | reconciliation run  | RECONCILIATION                    | STATE             |
 | wallet to recheck   | RECONCILIATION#RECHECK            | <player>#<cur.>   |
@@ -77,6 +78,20 @@ def campaign_key(external_id: str) -> dict[str, str]:
 
 def frc_key(playhub_id: str) -> dict[str, str]:
     return {"pk": f"FRC#{playhub_id}", "sk": "CAMPAIGN"}
+
+
+LEGAL_BETS_PK = "LEGALBETS"
+_EVERY_GAME = "*"
+
+
+def legal_bets_key(currency: str, game_id: str | None) -> dict[str, str]:
+    return {"pk": LEGAL_BETS_PK, "sk": f"{currency}#{game_id or _EVERY_GAME}"}
+
+
+def legal_bets_scope(sk: str) -> tuple[str, str | None]:
+    """The currency and game (None: every game) a legal bets item's sort key names."""
+    currency, game_id = sk.split("#", 1)
+    return currency, None if game_id == _EVERY_GAME else game_id
 
 
 def history_pk(key: WalletKey) -> str:
