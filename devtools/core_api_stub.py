@@ -79,8 +79,10 @@ class CoreApiStub:
                 if missing:
                     return 400, {"message": "bad request", "details": f"missing {', '.join(missing)}"}
                 game_session_id = str(uuid.uuid4())
-                self.launches.append(body)
+                self.launches.append({**body, "game_session_id": game_session_id})
                 return 200, {"game_url": f"{self.url}/play/{game_session_id}", "game_session_id": game_session_id}
+            if (method, path) == ("POST", "/game-round-history"):
+                return self._round_history(body)
             if (method, path) == ("GET", "/games"):
                 return 200, GAMES
             if (method, path) == ("GET", "/currencies"):
@@ -88,6 +90,32 @@ class CoreApiStub:
             if path.startswith("/free-rounds"):
                 return self._free_rounds(method, path, query, body)
             return 404, {"message": "not found", "details": f"{method} {path}"}
+
+    def _round_history(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """A plausible record of any round of a player who launched here; 404 for anyone else."""
+        if "cid" in body:  # GetGameRoundHistoryRequest has no cid: Playhub would not expect one
+            return 400, {"message": "bad request", "details": "unknown field cid"}
+        missing = [name for name in ("game_id", "round_id", "user_id") if not body.get(name)]
+        if missing:
+            return 400, {"message": "bad request", "details": f"missing {', '.join(missing)}"}
+        launched = [launch for launch in self.launches if (launch.get("user") or {}).get("id") == body["user_id"]]
+        if not launched:
+            return 404, {"message": "round history not found", "details": body["round_id"]}
+        return 200, {
+            "round_id": body["round_id"],
+            "game_session_id": launched[-1]["game_session_id"],
+            "client_hash": uuid.uuid5(uuid.NAMESPACE_OID, body["round_id"]).hex,
+            "round_url": f"{self.url}/rounds/{body['round_id']}",
+            "bet_amount": "1.00",
+            "currency": launched[-1]["currency"],
+            "target_multiplier": "2.00",
+            "result": "1.37",
+            "payout_amount": "0.00",
+            "payout_multiplier": "0.00",
+            "user_balance": "99.00",
+            "user_bonus_balance": "0.00",
+            "cash_out_at": "2.00",
+        }
 
     def _free_rounds(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         if (method, path) == ("POST", "/free-rounds"):

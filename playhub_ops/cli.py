@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=int, default=20)
     history.add_argument("--cursor")
 
+    game_round = commands.add_parser("round", help="one round as Playhub sees it, beside our ledger's entries")
+    game_round.add_argument("player_id")
+    game_round.add_argument("round_id")
+    game_round.add_argument("--game", help="the round's game (default: the one our entries name)")
+    game_round.add_argument("--currency", help="search this wallet only (default: every wallet of the player)")
+
     commands.add_parser("block", help="refuse a player's bets").add_argument("player_id")
     commands.add_parser("unblock", help="allow a player's bets again").add_argument("player_id")
     commands.add_parser("games", help="Playhub's game catalogue")
@@ -94,6 +100,7 @@ def _add_campaign(commands: Any) -> None:
     show = campaign.add_parser("show")
     show.add_argument("external_id", nargs="?")
     show.add_argument("--frc-id", help="find the campaign of a callback's frc_id")
+    show.add_argument("--live", action="store_true", help="also ask Playhub for its state, and compare")
     extend = campaign.add_parser("extend")
     extend.add_argument("external_id")
     extend.add_argument("--valid-until", required=True)
@@ -124,6 +131,9 @@ def run(args: argparse.Namespace, client: OperatorClient) -> Any:
         return client.wallets(args.player_id)
     if args.command == "history":
         return client.history(args.player_id, args.currency, args.limit, args.cursor)
+    if args.command == "round":
+        query = {name: value for name, value in (("game_id", args.game), ("currency", args.currency)) if value}
+        return client.call("GET", f"/players/{args.player_id}/rounds/{args.round_id}", query=query)
     if args.command in ("block", "unblock"):
         return client.block(args.player_id, blocked=args.command == "block")
     if args.command in ("games", "currencies"):
@@ -159,7 +169,9 @@ def run_campaign(args: argparse.Namespace, client: OperatorClient) -> Any:
     if args.action == "show":
         if args.frc_id:
             return client.call("GET", f"/campaigns/by-frc/{args.frc_id}")
-        return client.call("GET", f"/campaigns/{args.external_id}")
+        if not args.external_id:
+            raise SystemExit("error: give an external_id or --frc-id")
+        return client.call("GET", f"/campaigns/{args.external_id}", query={"live": "true"} if args.live else None)
     if args.action == "extend":
         return client.call("PUT", f"/campaigns/{args.external_id}", {"valid_until": args.valid_until})
     return client.call("POST", f"/campaigns/{args.external_id}/cancel")
@@ -194,9 +206,26 @@ def render(command: str, answer: Any) -> str:
         return "\n".join(f"{g['id']:<24} {g['title']}{'  (free spins)' if g['free_spins'] else ''}" for g in answer)
     if command == "currencies":
         return "\n".join(f"{c['code']:<6} {c['decimal_places']} places  {c['name']}" for c in answer)
+    if command == "round":
+        return _round_text(answer)
     if command == "legal-bets":
         return "\n\n".join(_legal_bets_text(table) for table in answer.get("tables", [answer])) or "no tables"
     return "\n".join(f"{name:<12} {_text(value)}" for name, value in answer.items())
+
+
+def _round_text(answer: dict[str, Any]) -> str:
+    rows = [f"round {answer['round_id']}  game {answer['game_id']}  player {answer['player_id']}", "", "Playhub:"]
+    playhub = answer["playhub"]
+    rows += [f"  {name:<18} {value}" for name, value in playhub.items()] if playhub else [f"  {answer['playhub_note']}"]
+    search = answer["ledger_search"]
+    more = "" if search["complete"] else f" (searched the newest {search['entries_scanned']} entries only)"
+    rows += ["", f"our ledger ({', '.join(search['currencies']) or 'no wallets'}){more}:"]
+    rows += [
+        f"  {e['created_at']}  {e['action']:<7} {e.get('type', ''):<5} {e['amount'] or '':>12} "
+        f"{e['balance_change']:>13} -> {e['balance_after']:>13}  {e['outcome']}  tx {e['tx_id']}"
+        for e in answer["ledger"]
+    ] or ["  no entries for this round"]
+    return "\n".join(rows)
 
 
 def _legal_bets_text(table: dict[str, Any]) -> str:
@@ -212,6 +241,8 @@ def _text(value: Any) -> str:
     """A campaign's bet value reads as Playhub writes it: 1.10:5.00."""
     if isinstance(value, dict) and set(value) == {"max_bet", "max_target_multiplier"}:
         return f"{value['max_bet']}:{value['max_target_multiplier']}"
+    if isinstance(value, list) and all(isinstance(item, dict) and "field" in item for item in value):
+        return "; ".join(f"{d['field']}: ours {d['ours']}, Playhub {d['playhub']}" for d in value) or "none"
     return str(value)
 
 

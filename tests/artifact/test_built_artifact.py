@@ -34,6 +34,7 @@ NOT_FOR_CALLBACKS = [
     "playhub_wallet.dynamodb.reconciliation",
     "playhub_wallet.legal_bets",
     "playhub_wallet.dynamodb.legal_bets",
+    "playhub_wallet.rounds",
     "aws_xray_sdk",
 ]
 

@@ -332,6 +332,36 @@ def test_the_legal_bets_table_is_seeded_shown_replaced_and_checked_over_http(gat
     assert "17 lines" in cli(gateway, "legal-bets", "show")[1]
 
 
+def test_a_round_and_a_live_campaign_as_playhub_and_we_see_them_over_http(gateway: Gateway) -> None:
+    code, launched = cli(gateway, "--json", "launch", "erin", "ph_limbo_97", "EUR")
+    assert code == 0, launched
+    session = json.loads(launched)["session_id"]
+    assert cli(gateway, "deposit", "erin", "EUR", "20.00")[0] == 0
+    round_id = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+    bet = {"action": "bet", "type": "bet", "session_id": session, "amount": "2.00", "round_id": round_id}
+    assert gateway.signed("/bet", {**bet, "tx_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"})[0] == 200
+    win = {**bet, "action": "win", "type": "win", "amount": "3.00", "tx_id": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e"}
+    assert gateway.signed("/callback", win)[0] == 200
+
+    code, shown = cli(gateway, "round", "erin", round_id)
+
+    assert code == 0, shown
+    assert f"round {round_id}  game ph_limbo_97  player erin" in shown
+    assert "user_bonus_balance" in shown
+    ours = shown.split("our ledger (EUR):", 1)[1]
+    assert [line.split()[1] for line in ours.strip().splitlines()] == ["win", "bet"]
+
+    code, created = cli(
+        gateway, "--json", "campaign", "create", "live-9", "ph_limbo_97", "EUR", "--quantity", "3",
+        "--valid-from", "2099-06-01T00:00:00Z", "--player", "erin",
+    )  # fmt: skip
+    assert code == 0, created
+    code, live = cli(gateway, "campaign", "show", "live-9", "--live")
+    assert code == 0, live
+    assert "differences  none" in live
+    assert "face_value   3.30" in live  # 3 rounds x 1.10, line 1 of the default table
+
+
 def test_the_readme_session_works_as_written(gateway: Gateway) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- readme-session -->\n```bash\n", 1)[1].split("```", 1)[0]

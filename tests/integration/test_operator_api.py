@@ -392,6 +392,9 @@ def test_the_launch_and_operator_policies_allow_every_table_action_they_send(
         assert operator.call("PUT", "/legal-bets/EUR/games/ph_limbo_97", {"lines": "1.00:2.00"})[0] == 200
         assert operator.call("GET", "/legal-bets")[0] == 200
         assert operator.call("GET", "/legal-bets/EUR/games/ph_crash_96")[0] == 200
+        responses.post(f"{CORE}/game-round-history", status=404, json={"message": "not found", "details": ""})
+        round_path = "/players/p-iam/rounds/5b7e2f10-2c4d-4e8a-9b1c-3d5e7f9a1b2c"
+        assert operator.call("GET", round_path, query={"game_id": "ph_limbo_97"})[0] == 200
 
     assert launch_actions <= allowed("LaunchFunction"), sorted(launch_actions - allowed("LaunchFunction"))
     assert operator_actions <= allowed("OperatorFunction"), sorted(operator_actions - allowed("OperatorFunction"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from playhub_wallet.state import HistoryPage, Wallet, WalletKey
+from playhub_wallet.state import HistoryPage, RoundSearch, Wallet, WalletKey
 
 
 class AccountStore(Protocol):
@@ -16,6 +16,8 @@ class AccountStore(Protocol):
     def history(self, key: WalletKey, limit: int, cursor: str | None = None) -> HistoryPage: ...
 
     def set_player_blocked(self, player_id: str, blocked: bool) -> list[WalletKey]: ...
+
+    def round_entries(self, key: WalletKey, round_id: str, max_scanned: int) -> RoundSearch: ...
 
 
 class Accounts:
@@ -29,6 +31,10 @@ class Accounts:
     def history(self, key: WalletKey, limit: int, cursor: str | None = None) -> HistoryPage:
         """The wallet's entries, newest first; a cursor from another wallet is a ValueError."""
         return self._store.history(key, limit, cursor)
+
+    def round_entries(self, key: WalletKey, round_id: str, max_scanned: int) -> RoundSearch:
+        """The wallet's entries of one round, among its max_scanned newest entries."""
+        return self._store.round_entries(key, round_id, max_scanned)
 
     def block(self, player_id: str, blocked: bool) -> list[WalletKey]:
         """Block or unblock the player's bets in every currency, and in currencies to come."""

@@ -3,7 +3,7 @@ the frc_id of a callback traces back to its campaign."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -23,12 +23,37 @@ ACTIVE = "active"
 CANCELLED = "cancelled"
 
 
+@dataclass(frozen=True)
+class Difference:
+    field: str
+    ours: object
+    playhub: object
+
+
+@dataclass(frozen=True)
+class LiveCampaign:
+    """Our record of a campaign, Playhub's state of it now, and where they differ."""
+
+    campaign: Campaign
+    playhub: FreeRounds
+    differences: tuple[Difference, ...]
+
+
 class CampaignStore(Protocol):
     def put_campaign(self, campaign: Campaign) -> None: ...
 
     def campaign(self, external_id: str) -> Campaign | None: ...
 
     def campaign_for_frc(self, frc_id: str) -> Campaign | None: ...
+
+
+def _comparable(value: object) -> object:
+    """Player lists compare as sets: Playhub need not keep our order."""
+    return frozenset(value) if isinstance(value, tuple) else value
+
+
+def _shown(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -126,6 +151,19 @@ class Campaigns:
             campaign = replace(campaign, status=CANCELLED)
             self._store.put_campaign(campaign)
         return campaign
+
+    def live(self, external_id: str) -> LiveCampaign:
+        """Ask Playhub for the campaign as it stands (GET /free-rounds) and compare it with ours."""
+        campaign = self.get(external_id)
+        playhub = call_playhub(lambda: self._core.free_rounds(id=campaign.playhub_id))
+        theirs = self._campaign(playhub, playhub.id, CANCELLED if playhub.deleted_at else ACTIVE, None)
+        compared = ("status", "user_ids", "valid_until", "valid_from", "game_id", "currency", "quantity", "bet_line")
+        differences = tuple(
+            Difference(name, _shown(getattr(campaign, name)), _shown(getattr(theirs, name)))
+            for name in compared
+            if _comparable(getattr(campaign, name)) != _comparable(getattr(theirs, name))
+        )
+        return LiveCampaign(campaign, playhub, differences)
 
     def bet_value(self, campaign: Campaign) -> BetValue | None:
         """What the campaign's bet_line stands for: as recorded at creation, else the table now."""

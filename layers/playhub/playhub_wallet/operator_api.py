@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -84,6 +85,32 @@ def operator_app() -> APIGatewayRestResolver:
             "next_cursor": page.next_cursor,
         }
 
+    @app.get("/players/<player_id>/rounds/<round_id>")
+    def game_round(player_id: str, round_id: str) -> dict[str, Any]:
+        """One round as Playhub sees it (POST /game-round-history) beside our ledger's entries for it."""
+        query = app.current_event.get_query_string_value
+        game_id, currency = query("game_id"), query("currency")
+        parts = operator_runtime()
+        view = parts.rounds.show(
+            _player(player_id),
+            _round(round_id),
+            _game(game_id) if game_id is not None else None,
+            _currency(currency) if currency is not None else None,
+        )
+        return {
+            "player_id": view.player_id,
+            "game_id": view.game_id,
+            "round_id": view.round_id,
+            "playhub": view.playhub.model_dump() if view.playhub else None,
+            "playhub_note": view.playhub_note,
+            "ledger": [_entry(parts, entry) for entry in view.entries],
+            "ledger_search": {
+                "currencies": list(view.currencies_searched),
+                "entries_scanned": view.scanned,
+                "complete": view.complete,
+            },
+        }
+
     @app.put("/players/<player_id>/block")
     def block(player_id: str) -> dict[str, Any]:
         request = _body(app, BlockRequest)
@@ -125,7 +152,16 @@ def operator_app() -> APIGatewayRestResolver:
 
     @app.get("/campaigns/<external_id>")
     def get_campaign(external_id: str) -> dict[str, Any]:
-        return _campaign(operator_runtime(), operator_runtime().campaigns.get(external_id))
+        """Our record; with ?live=true also Playhub's state of it now and where the two differ."""
+        parts = operator_runtime()
+        if not _flag(app.current_event.get_query_string_value("live"), "live"):
+            return _campaign(parts, parts.campaigns.get(external_id))
+        live = parts.campaigns.live(external_id)
+        return {
+            **_campaign(parts, live.campaign),
+            "playhub": live.playhub.model_dump(mode="json"),
+            "differences": [difference.__dict__ for difference in live.differences],
+        }
 
     @app.get("/campaigns/by-frc/<frc_id>")
     def campaign_for_frc(frc_id: str) -> dict[str, Any]:
@@ -195,6 +231,21 @@ def _currency(currency: str) -> str:
     if not CURRENCY_PATTERN.fullmatch(currency):
         raise BadRequest("currency: an upper-case code such as EUR or BTC")
     return currency
+
+
+def _flag(text: str | None, name: str) -> bool:
+    if text is None or text in ("false", "0"):
+        return False
+    if text in ("true", "1"):
+        return True
+    raise BadRequest(f"{name}: true or false")
+
+
+def _round(round_id: str) -> str:
+    try:
+        return str(uuid.UUID(round_id))  # as the ledger keeps Playhub's ids: canonical, lowercase
+    except ValueError:
+        raise BadRequest("round_id: must be a UUID") from None
 
 
 def _game(game_id: str) -> str:

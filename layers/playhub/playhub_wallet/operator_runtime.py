@@ -21,6 +21,7 @@ from playhub_wallet.dynamodb.table import Table
 from playhub_wallet.launch import GameLauncher
 from playhub_wallet.legal_bets import LegalBetsTables
 from playhub_wallet.money import CurrencyTable
+from playhub_wallet.rounds import Rounds
 from playhub_wallet.runtime import build_wallet, table_from_environment
 from playhub_wallet.settings import CoreApiSettings, Settings
 from playhub_wallet.wallet import WalletService
@@ -38,6 +39,7 @@ class OperatorRuntime:
     launcher: GameLauncher
     campaigns: Campaigns
     legal_bets: LegalBetsTables
+    rounds: Rounds
 
     def deadline(self) -> float:
         return time.monotonic() + self.settings.time_budget_ms / 1000
@@ -58,6 +60,7 @@ def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, t
     return OperatorRuntime(
         settings=settings,
         accounts=Accounts(accounts),
+        rounds=Rounds(Accounts(accounts), core),
         wallet=wallet,
         currencies=currencies,
         catalogue=core,

@@ -197,6 +197,15 @@ class HistoryPage:
 
 
 @dataclass(frozen=True)
+class RoundSearch:
+    """A wallet's entries of one round, newest first; complete unless the search stopped early."""
+
+    entries: tuple[LedgerEntry, ...]
+    scanned: int
+    complete: bool
+
+
+@dataclass(frozen=True)
 class Campaign:
     """A free-rounds campaign we created at Playhub; its playhub_id is the frc_id of callbacks."""
 

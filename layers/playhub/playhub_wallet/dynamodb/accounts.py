@@ -17,7 +17,7 @@ from playhub_wallet.dynamodb.keys import (
 )
 from playhub_wallet.dynamodb.table import Table, deserialize, serialize
 from playhub_wallet.launch import LaunchStore
-from playhub_wallet.state import ZERO, HistoryPage, Wallet, WalletKey
+from playhub_wallet.state import ZERO, HistoryPage, LedgerEntry, RoundSearch, Wallet, WalletKey
 
 
 class AccountTable(AccountStore, LaunchStore):
@@ -88,6 +88,28 @@ class AccountTable(AccountStore, LaunchStore):
         entries = tuple(entry_from_item(deserialize(item) or {}) for item in answer.get("Items", []))
         last_key = answer.get("LastEvaluatedKey")
         return HistoryPage(entries, encode_cursor(last_key) if last_key else None)
+
+    def round_entries(self, key: WalletKey, round_id: str, max_scanned: int) -> RoundSearch:
+        """The wallet's entries of one round, newest first, from the history index (no scan of the
+        table): at most max_scanned of the wallet's newest entries are looked at."""
+        found: list[LedgerEntry] = []
+        scanned = 0
+        request: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": HISTORY_INDEX,
+            "KeyConditionExpression": "history_pk = :wallet",
+            "FilterExpression": "round_id = :round",
+            "ExpressionAttributeValues": serialize({":wallet": history_pk(key), ":round": round_id}),
+            "ScanIndexForward": False,
+        }
+        while scanned < max_scanned:
+            answer = self._table.call("query", **request, Limit=min(1000, max_scanned - scanned))
+            scanned += int(answer.get("ScannedCount", 0))
+            found += [entry_from_item(deserialize(item) or {}) for item in answer.get("Items", [])]
+            if "LastEvaluatedKey" not in answer:
+                return RoundSearch(tuple(found), scanned, complete=True)
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return RoundSearch(tuple(found), scanned, complete=False)
 
     def update_session(self, session_id: str, *, status: str | None = None, game_session_id: str | None = None) -> None:
         changes = {name: value for name, value in (("status", status), ("game_session_id", game_session_id)) if value}
