@@ -77,6 +77,7 @@ def dynamodb() -> Iterator[str]:
     endpoint = f"http://127.0.0.1:{port}"
     try:
         local_db.ensure_table(local_db.local_client(endpoint), TABLE)
+        local_db.seed_catalogue(local_db.local_client(endpoint), TABLE)
         yield endpoint
     finally:
         process.terminate()
@@ -85,6 +86,7 @@ def dynamodb() -> Iterator[str]:
 
 def funded_session(endpoint: str) -> str:
     """A session on a wallet with enough money for every bet of the run (dev-side setup)."""
+    from devtools.core_api_stub import catalogue_places  # noqa: PLC0415
     from playhub_wallet.dynamodb.callback_ledger import CallbackLedger  # noqa: PLC0415
     from playhub_wallet.dynamodb.table import Table  # noqa: PLC0415
     from playhub_wallet.money import CurrencyTable  # noqa: PLC0415
@@ -92,7 +94,8 @@ def funded_session(endpoint: str) -> str:
     from playhub_wallet.state import WalletKey  # noqa: PLC0415
     from playhub_wallet.wallet import WalletService  # noqa: PLC0415
 
-    wallet = WalletService(CallbackLedger(Table(local_db.local_client(endpoint), TABLE)), CurrencyTable())
+    ledger = CallbackLedger(Table(local_db.local_client(endpoint), TABLE))
+    wallet = WalletService(ledger, CurrencyTable(catalogue_places()))
     session = wallet.open_session("bench-player", "EUR", "ph_limbo_97")
     wallet.transfer(deposit(WalletKey("bench-player", "EUR"), Decimal("1000000"), "bench-funding"), float("inf"))
     return session.session_id

@@ -140,6 +140,17 @@ def other_sample_events(session_player: str = "player-1") -> dict[str, dict[str,
         "transactions": operator_event(
             "GET", "/players/{player_id}/wallets/{currency}/transactions", wallet, query={"limit": "10"}
         ),
+        "catalogue": {  # the hourly schedule's event (the function reads nothing of it)
+            "version": "0",
+            "id": "5f2f8b0e-0000-4000-8000-000000000002",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": "2026-01-01T01:00:00Z",
+            "region": "eu-west-1",
+            "resources": ["arn:aws:events:eu-west-1:123456789012:rule/playhub-catalogue"],
+            "detail": {},
+        },
         "reconciliation": {  # what the schedule (EventBridge) sends
             "version": "0",
             "id": "5f2f8b0e-0000-4000-8000-000000000001",
@@ -170,6 +181,7 @@ SAMPLE_EVENT_FUNCTIONS = {
     "deposit": "OperatorFunction",
     "transactions": "OperatorFunction",
     "reconciliation": "ReconciliationFunction",
+    "catalogue": "CatalogueFunction",
 }
 
 

@@ -133,6 +133,7 @@ def largest_items(client: Any, table: str) -> dict[str, int]:
 
 def scenarios(endpoint: str, table: str) -> tuple[dict[str, Usage], dict[str, int]]:
     """Each callback once on the happy path, its exact replay, and the refund cases."""
+    from devtools.core_api_stub import catalogue_places  # noqa: PLC0415
     from playhub_wallet.dynamodb.callback_ledger import CallbackLedger  # noqa: PLC0415 - the layer's code
     from playhub_wallet.dynamodb.table import Table  # noqa: PLC0415
     from playhub_wallet.models import BalanceRequest, BetRequest, RefundRequest, WinRequest  # noqa: PLC0415
@@ -143,7 +144,7 @@ def scenarios(endpoint: str, table: str) -> tuple[dict[str, Usage], dict[str, in
 
     client = local_db.local_client(endpoint)
     meter = Meter(client)
-    wallet = WalletService(CallbackLedger(Table(client, table)), CurrencyTable())
+    wallet = WalletService(CallbackLedger(Table(client, table)), CurrencyTable(catalogue_places()))
     forever = float("inf")
 
     def fresh_session() -> str:

@@ -21,12 +21,19 @@ from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
 LOCAL_API_KEY = "local-api-key"
 BASE_PATH = "/api/v1"
-GAMES = [
+GAMES: list[dict[str, Any]] = [
     {
         "id": "ph_limbo_97",
         "title": "Limbo",
-        "locales": "en,de,es",
+        "locales": "en,de,es,fr,pt-BR",
         "thumbnail": "https://example.invalid/limbo.png",
+        "free_spins": True,
+    },
+    {
+        "id": "ph_dice_97",
+        "title": "Dice",
+        "locales": "en,de",
+        "thumbnail": "https://example.invalid/dice.png",
         "free_spins": True,
     },
     {
@@ -44,12 +51,37 @@ GAMES = [
         "free_spins": False,
     },
 ]
+
+
+def _currency(code: str, name: str, symbol: str, places: int, crypto: bool = False) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": name,
+        "symbol": symbol,
+        "decimal_places": places,
+        "is_crypto": crypto,
+        "is_virtual": False,
+    }
+
+
+# Playhub's kinds of currencies: 2 places (most fiat), 0 (yen, won), 3 (dinars) and 8 (coins).
 CURRENCIES = [
-    {"code": "EUR", "name": "Euro", "symbol": "€", "decimal_places": 2, "is_crypto": False, "is_virtual": False},
-    {"code": "USD", "name": "US Dollar", "symbol": "$", "decimal_places": 2, "is_crypto": False, "is_virtual": False},
-    {"code": "JPY", "name": "Yen", "symbol": "¥", "decimal_places": 0, "is_crypto": False, "is_virtual": False},
-    {"code": "BTC", "name": "Bitcoin", "symbol": "₿", "decimal_places": 8, "is_crypto": True, "is_virtual": False},
+    _currency("EUR", "Euro", "€", 2),
+    _currency("USD", "US Dollar", "$", 2),
+    _currency("GBP", "Pound Sterling", "£", 2),
+    _currency("JPY", "Yen", "¥", 0),
+    _currency("KRW", "Won", "₩", 0),
+    _currency("KWD", "Kuwaiti Dinar", "KD", 3),
+    _currency("BHD", "Bahraini Dinar", "BD", 3),
+    _currency("BTC", "Bitcoin", "₿", 8, crypto=True),
+    _currency("ETH", "Ether", "Ξ", 8, crypto=True),
+    _currency("LTC", "Litecoin", "Ł", 8, crypto=True),
 ]
+
+
+def catalogue_places() -> dict[str, int]:
+    """The stub's currencies' decimal places: what local runs and tests know of Playhub's catalogue."""
+    return {currency["code"]: currency["decimal_places"] for currency in CURRENCIES}
 
 
 class CoreApiStub:

@@ -57,8 +57,25 @@ def ensure_table(client: Any, table: str) -> None:
         client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
 
 
+def seed_catalogue(client: Any, table: str, now: int | None = None) -> None:
+    """The Core API stub's catalogue (currencies and games) as the catalogue function caches it:
+    what the functions check launches, transfers and decimal places against."""
+    from devtools.core_api_stub import CURRENCIES, GAMES  # noqa: PLC0415
+    from playhub_wallet.catalogue import Currencies, Currency, Game, normalise_locales  # noqa: PLC0415
+    from playhub_wallet.dynamodb.catalogue import CatalogueTable  # noqa: PLC0415
+    from playhub_wallet.dynamodb.table import Table  # noqa: PLC0415
+
+    now = now or int(time.time())
+    store = CatalogueTable(Table(client, table))
+    store.put_currencies(Currencies(tuple(Currency(**currency) for currency in CURRENCIES), now))
+    games = [Game(g["id"], g["title"], normalise_locales(g["locales"]), g["free_spins"], g["thumbnail"]) for g in GAMES]
+    store.replace_games(games, now)
+
+
 def seed_sample_session(client: Any, table: str, now: int | None = None) -> str:
-    """The sample events' session (player-1, EUR, ph_limbo_97) on a wallet funded once."""
+    """The sample events' session (player-1, EUR, ph_limbo_97) on a wallet funded once, and the
+    local catalogue the functions check currencies and games against."""
+    from devtools.core_api_stub import catalogue_places  # noqa: PLC0415
     from playhub_wallet.dynamodb.callback_ledger import CallbackLedger  # noqa: PLC0415 - the layer's code
     from playhub_wallet.dynamodb.table import Table  # noqa: PLC0415
     from playhub_wallet.money import CurrencyTable  # noqa: PLC0415
@@ -78,7 +95,8 @@ def seed_sample_session(client: Any, table: str, now: int | None = None) -> str:
             Session(SAMPLE_SESSION_ID, ref.player_id, ref.currency, ref.game_id, "active", now, now + year),
             ttl=now + 2 * year,
         )
-    wallet = WalletService(ledger, CurrencyTable())
+    seed_catalogue(client, table, now)
+    wallet = WalletService(ledger, CurrencyTable(catalogue_places()))
     wallet.transfer(deposit(ref.wallet_key, SAMPLE_FUNDING, SAMPLE_FUNDING_REFERENCE), float("inf"))
     return SAMPLE_SESSION_ID
 

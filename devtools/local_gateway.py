@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -496,6 +497,7 @@ def demo_session(environment: Mapping[str, str]) -> tuple[str, Decimal]:
     a handler.
     """
     from playhub_wallet.dynamodb.callback_ledger import CallbackLedger  # noqa: PLC0415
+    from playhub_wallet.dynamodb.catalogue import CatalogueTable  # noqa: PLC0415
     from playhub_wallet.money import CurrencyTable  # noqa: PLC0415
     from playhub_wallet.rules import deposit  # noqa: PLC0415
     from playhub_wallet.runtime import build_wallet, table_from_environment  # noqa: PLC0415
@@ -503,8 +505,10 @@ def demo_session(environment: Mapping[str, str]) -> tuple[str, Decimal]:
     from playhub_wallet.state import Reads, Session, WalletKey  # noqa: PLC0415
 
     settings = Settings.from_environment(environment)
-    ledger = CallbackLedger(table_from_environment(settings))
-    wallet = build_wallet(settings, ledger, CurrencyTable(settings.currency_decimal_places))
+    table = table_from_environment(settings)
+    ledger = CallbackLedger(table)
+    currencies = CurrencyTable(settings.currency_decimal_places, source=CatalogueTable(table).currency_places)
+    wallet = build_wallet(settings, ledger, currencies)
     session_id, now = demo_session_id(), int(time.time())
     key = WalletKey(DEMO_PLAYER, DEMO_CURRENCY)
     found = ledger.load(Reads(session_id, key, ())).session
@@ -516,6 +520,20 @@ def demo_session(environment: Mapping[str, str]) -> tuple[str, Decimal]:
         session_id = wallet.open_session(DEMO_PLAYER, DEMO_CURRENCY, DEMO_GAME).session_id
     wallet.transfer(deposit(key, Decimal(DEMO_FUNDING), DEMO_REFERENCE), float("inf"))
     return session_id, ledger.load(Reads(None, key, ())).wallet.balance
+
+
+def load_catalogue(function: FunctionPool) -> dict[str, Any]:
+    """Run the catalogue function once, on the event its schedule sends; its report."""
+    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events"}
+    answer = function.invoke({**event, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "detail": {}})
+    if answer.outcome != "ok":
+        raise CatalogueUnavailable(f"the catalogue function failed ({answer.outcome}): {answer.payload}")
+    report: dict[str, Any] = answer.payload
+    return report
+
+
+class CatalogueUnavailable(Exception):
+    """Playhub's catalogue could not be loaded at start: nothing could be launched."""
 
 
 def seed_legal_bets(environment: Mapping[str, str]) -> list[str]:
@@ -586,7 +604,7 @@ def main(argv: list[str] | None = None) -> None:
                 log("stopping")
             server.server_close()  # no new connections while the rest stops
         log("stopped")
-    except (ArtifactError, dynamodb_local.DynamoDBLocalUnavailable) as error:
+    except (ArtifactError, dynamodb_local.DynamoDBLocalUnavailable, CatalogueUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
 
@@ -629,12 +647,16 @@ def serve(
     aws |= {"AWS_REGION": region, "AWS_DEFAULT_REGION": region}
     routes = template_routes()
     pools: dict[str, FunctionPool] = {}
-    for function in sorted({route.function for route in routes}):
+    # The routes' functions, and the catalogue function its schedule runs on AWS (run once, below).
+    for function in sorted({route.function for route in routes} | {"CatalogueFunction"}):
         environment = {**aws, **resolve_environment(artifact.functions[function], local_values)}
         pools[function] = FunctionPool(artifact, function, environment, max_workers=args.workers, log=log)
         stack.callback(pools[function].close)
     server.RequestHandlerClass = make_request_handler(routes, pools, log)
 
+    # Playhub's catalogue, loaded by the built catalogue function as its schedule does on AWS:
+    # launches, transfers and decimal places are checked against it.
+    catalogue = load_catalogue(pools["CatalogueFunction"])
     session_id, balance = demo_session(local_values)
     legal_bets = seed_legal_bets(local_values)
     base = f"http://127.0.0.1:{server.server_port}"
@@ -646,6 +668,10 @@ def serve(
     log(
         f"functions: the built artifact on Python {artifact.python_version}, up to {args.workers} warm workers"
         " each, started on first use (cold start)"
+    )
+    log(
+        f"catalogue: {catalogue['currencies']} currencies, {catalogue['games']} games"
+        " (CatalogueFunction, hourly on AWS)"
     )
     log(f"legal bets tables (free rounds): {'; '.join(legal_bets)}")
     log(f"demo session with {balance:.2f} {DEMO_CURRENCY}: {session_id}")

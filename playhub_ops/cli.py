@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("unblock", help="allow a player's bets again").add_argument("player_id")
     commands.add_parser("games", help="Playhub's game catalogue")
     commands.add_parser("currencies", help="Playhub's currencies")
+    commands.add_parser("catalogue", help="when Playhub's catalogue was last loaded")
 
     _add_legal_bets(commands)
     _add_campaign(commands)
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace, client: OperatorClient) -> Any:
         return client.call("GET", f"/players/{args.player_id}/rounds/{args.round_id}", query=query)
     if args.command in ("block", "unblock"):
         return client.block(args.player_id, blocked=args.command == "block")
-    if args.command in ("games", "currencies"):
+    if args.command in ("games", "currencies", "catalogue"):
         return client.call("GET", f"/{args.command}")
     if args.command == "legal-bets":
         return run_legal_bets(args, client)
@@ -206,6 +207,15 @@ def render(command: str, answer: Any) -> str:
         return "\n".join(f"{g['id']:<24} {g['title']}{'  (free spins)' if g['free_spins'] else ''}" for g in answer)
     if command == "currencies":
         return "\n".join(f"{c['code']:<6} {c['decimal_places']} places  {c['name']}" for c in answer)
+    if command == "catalogue":
+        games = answer["games"]
+        loaded = f"{games['count']} games, loaded {games['fetched_at']}" if games else "games: NOT LOADED YET"
+        currencies = answer["currencies"]
+        overrides = ", ".join(f"{code} {places}" for code, places in answer["overrides"].items()) or "none"
+        return (
+            f"{currencies['count']} currencies, loaded {currencies['fetched_at']}\n{loaded}\n"
+            f"decimal places overridden: {overrides}"
+        )
     if command == "round":
         return _round_text(answer)
     if command == "legal-bets":

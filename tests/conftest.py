@@ -36,6 +36,7 @@ from support.memory_ledger import InMemoryLedger
 
 from devtools import artifact, dynamodb_local
 from devtools.callbacks import SAMPLE_CALLBACK_KEY
+from devtools.core_api_stub import catalogue_places
 from playhub_wallet import http, runtime
 from playhub_wallet.dynamodb.accounts import AccountTable
 from playhub_wallet.dynamodb.callback_ledger import CallbackLedger
@@ -50,6 +51,8 @@ from playhub_wallet.wallet import Backoff, WalletService
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+# The decimal places of the Core API stub's catalogue (0, 2, 3 and 8), as the callbacks get them.
+TEST_CURRENCIES = CurrencyTable(catalogue_places())
 BACKENDS = ["memory", "moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
 DYNAMO_BACKENDS = ["moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
 
@@ -159,7 +162,7 @@ def clock() -> FakeClock:
 
 
 def build_wallet(ledger: LedgerPort, clock: FakeClock) -> WalletService:
-    return WalletService(ledger, CurrencyTable(), clock=clock, backoff=Backoff(base_seconds=0.002, cap_seconds=0.02))
+    return WalletService(ledger, TEST_CURRENCIES, clock=clock, backoff=Backoff(base_seconds=0.002, cap_seconds=0.02))
 
 
 @pytest.fixture
@@ -168,11 +171,15 @@ def wallet(backend: Backend, clock: FakeClock) -> WalletService:
 
 
 def install_runtime(
-    monkeypatch: pytest.MonkeyPatch, wallet: WalletService, keys: list[str] | None = None, table: str = "t"
+    monkeypatch: pytest.MonkeyPatch,
+    wallet: WalletService,
+    keys: list[str] | None = None,
+    table: str = "t",
+    currencies: CurrencyTable = TEST_CURRENCIES,
 ) -> runtime.Runtime:
-    """Make the handlers use this wallet service and these callback keys."""
+    """Make the handlers use this wallet service (and its currency table) and these callback keys."""
     settings = Settings(table_name=table, callback_keys=json.dumps(keys or [SAMPLE_CALLBACK_KEY]))
-    parts = runtime.Runtime(settings, wallet, settings.callback_key_source(), CurrencyTable())
+    parts = runtime.Runtime(settings, wallet, settings.callback_key_source(), currencies)
     monkeypatch.setattr(http, "runtime", lambda: parts)
     return parts
 

@@ -35,6 +35,7 @@ NOT_FOR_CALLBACKS = [
     "playhub_wallet.legal_bets",
     "playhub_wallet.dynamodb.legal_bets",
     "playhub_wallet.rounds",
+    "playhub_wallet.playhub_catalogue",
     "aws_xray_sdk",
 ]
 

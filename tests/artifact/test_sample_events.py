@@ -103,6 +103,9 @@ def test_every_sample_event_is_answered_by_its_built_function(invoke: Any) -> No
     assert launch["session_id"] != SAMPLE_SESSION_ID
     assert launch["game_url"].startswith("http")
 
+    status, loaded = invoke("catalogue")  # the Core API stub's catalogue, as make run loads it
+    assert (status, loaded["currencies"], loaded["games"]) == (200, 10, 4)
+
     status, report = invoke("reconciliation")
     assert status == 200
     assert report["mismatches"] == 0

@@ -307,6 +307,28 @@ def test_the_operator_cli_blocks_lists_and_runs_campaigns(gateway: Gateway) -> N
     assert (code, "409" in refused) == (1, True)
 
 
+def test_the_catalogue_is_loaded_at_start_and_launches_and_deposits_are_checked_against_it(gateway: Gateway) -> None:
+    assert "catalogue: 10 currencies, 4 games (CatalogueFunction, hourly on AWS)" in "".join(gateway.output)
+    code, shown = cli(gateway, "catalogue")
+    assert (code, shown.splitlines()[0].split(", loaded")[0]) == (0, "10 currencies")
+    assert "4 games, loaded" in shown
+
+    refused = {
+        "game": cli(gateway, "launch", "frank", "no_such_game", "EUR"),
+        "currency": cli(gateway, "launch", "frank", "ph_limbo_97", "XYZ"),
+        "locale": cli(gateway, "launch", "frank", "ph_limbo_97", "EUR", "--locale", "xx"),
+        "deposit": cli(gateway, "deposit", "bob", "XXX", "10"),
+    }
+    assert {name: code for name, (code, _) in refused.items()} == dict.fromkeys(refused, 1)
+    assert "game_id: no_such_game is not in Playhub's game catalogue" in refused["game"][1]
+    assert "currency: XYZ is not a currency Playhub supports" in refused["currency"][1]
+    assert "locale: xx is not a locale of ph_limbo_97" in refused["locale"][1]
+    assert "currency: XXX is not a currency Playhub supports" in refused["deposit"][1]
+    assert cli(gateway, "balance", "frank")[1].strip() == "no wallets"  # nothing was written
+    code, coin = cli(gateway, "deposit", "frank", "BTC", "0.00000001")
+    assert (code, coin.split()[1]) == (0, "0.00000001")
+
+
 def test_the_legal_bets_table_is_seeded_shown_replaced_and_checked_over_http(gateway: Gateway) -> None:
     assert "legal bets tables (free rounds): EUR (every game), 17 lines" in "".join(gateway.output)
     code, shown = cli(gateway, "legal-bets", "show", "EUR")

@@ -92,7 +92,7 @@ def test_functions_start_cold_in_their_own_workers_and_stop_with_make_run_and_a_
         processes = run.processes()
         commands = [command_line(pid) for pid in processes]
         assert sum("DynamoDBLocal.jar" in command for command in commands) == 1
-        assert sum("lambda_bootstrap.py" in command for command in commands) == 4
+        assert sum("lambda_bootstrap.py" in command for command in commands) == 5  # and the catalogue load's
         run.signal(signal.SIGTERM)  # `kill -TERM` to make, which passes it on to the gateway
         stopped_cleanly(run, processes)
     finally:

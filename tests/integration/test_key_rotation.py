@@ -12,6 +12,7 @@ from conftest import Player, open_funded_session
 from moto import mock_aws
 from support.harness import Playhub
 
+from devtools.core_api_stub import catalogue_places
 from playhub_wallet import http, runtime
 from playhub_wallet.money import CurrencyTable
 from playhub_wallet.settings import Settings
@@ -24,7 +25,7 @@ def secret(monkeypatch: pytest.MonkeyPatch, wallet: WalletService) -> Iterator[s
     with mock_aws():
         arn = boto3.client("secretsmanager").create_secret(Name="playhub/callback", SecretString="old-key")["ARN"]
         settings = Settings(table_name="t", callback_key_secret=arn, key_cache_seconds=0)
-        parts = runtime.Runtime(settings, wallet, settings.callback_key_source(), CurrencyTable())
+        parts = runtime.Runtime(settings, wallet, settings.callback_key_source(), CurrencyTable(catalogue_places()))
         monkeypatch.setattr(http, "runtime", lambda: parts)
         yield arn
     parameters.clear_caches()  # type: ignore[no-untyped-call]

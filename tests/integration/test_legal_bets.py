@@ -15,6 +15,7 @@ import responses
 from conftest import DYNAMO_BACKENDS, Backend, make_backend
 from support.operator import CORE, Operator, playhub_requests, serve_operator
 
+from devtools.core_api_stub import CURRENCIES
 from playhub_wallet.legal_bets import PLAYHUB_DEFAULT_EUR
 from playhub_wallet.wallet import WalletService
 
@@ -96,6 +97,23 @@ def test_a_bad_table_is_400_and_the_old_one_stays(operator: Operator, lines: Any
 def test_a_bad_currency_or_game_in_the_path_is_400(operator: Operator, path: str) -> None:
     """ "*" above all: it is how the store names the every-game table."""
     assert operator.call("PUT", path, {"lines": "1.00:2.00"})[0] == 400
+
+
+def test_a_table_for_a_currency_playhub_does_not_list_is_400(operator: Operator) -> None:
+    responses.get(f"{CORE}/currencies", json=CURRENCIES)
+
+    status, answer = operator.call("PUT", "/legal-bets/XYZ", {"lines": "1.00:2.00"})
+
+    assert (status, answer["details"]) == (400, "currency: XYZ is not a currency Playhub supports")
+
+
+def test_a_tables_values_keep_to_the_places_playhub_gives_its_currency(operator: Operator) -> None:
+    assert operator.call("PUT", "/legal-bets/JPY", {"lines": "100:5.00, 200:5.00"})[0] == 200
+    refused = operator.call("PUT", "/legal-bets/JPY", {"lines": "100.5:5.00"})
+    assert (refused[0], refused[1]["details"]) == (
+        400,
+        "lines: line 1 (100.5:5.00): max_bet: JPY amounts have at most 0 decimal places",
+    )
 
 
 def test_unknown_tables_are_404(operator: Operator) -> None:

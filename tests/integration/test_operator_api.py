@@ -240,20 +240,18 @@ def test_a_blocked_player_cannot_bet_or_launch_but_wins_and_refunds_land(operato
 # Catalogue and campaigns -----------------------------------------------------------------
 
 
-def test_games_and_currencies_come_from_playhub(operator: Operator) -> None:
-    responses.get(
-        f"{CORE}/games",
-        json=[{"id": "ph_limbo_97", "title": "Limbo", "locales": "en", "thumbnail": "https://t", "free_spins": True}],
-    )
-    responses.get(
-        f"{CORE}/currencies",
-        json=[
-            {"code": "EUR", "name": "Euro", "symbol": "€", "decimal_places": 2, "is_crypto": False, "is_virtual": False}
-        ],
-    )
+def test_games_and_currencies_come_from_the_cached_catalogue_without_asking_playhub(operator: Operator) -> None:
+    games = operator.call("GET", "/games")[1]
+    currencies = operator.call("GET", "/currencies")[1]
+    status = operator.call("GET", "/catalogue")[1]
 
-    assert operator.call("GET", "/games")[1][0]["id"] == "ph_limbo_97"
-    assert operator.call("GET", "/currencies")[1][0]["decimal_places"] == 2
+    assert [game["id"] for game in games] == ["crash", "ph_dice_97", "ph_limbo_97", "ph_moneyrocket_97"]
+    assert games[2]["locales"] == "en,de,es,fr,pt_br"
+    assert {c["code"]: c["decimal_places_used"] for c in currencies}["KWD"] == 3
+    assert (status["currencies"]["count"], status["games"]["count"]) == (10, 4)
+    assert [
+        call.request.url for call in responses.calls
+    ] == []  # GET /games takes 10-20 s: never on an operator's or a launch's path
 
 
 CAMPAIGN = {

@@ -150,7 +150,7 @@ def test_a_search_past_its_bound_says_it_is_incomplete(operator: Operator, backe
     for _ in range(3):
         Playhub().bet(game, "1.00")
     responses.post(f"{CORE}/game-round-history", json=playhub_round(round_id))
-    rounds = Rounds(Accounts(AccountTable(backend.table)), operator.parts.catalogue, max_scanned=2)
+    rounds = Rounds(Accounts(AccountTable(backend.table)), operator.parts.core, max_scanned=2)
 
     view = rounds.show("p-long", round_id, "ph_limbo_97", None)
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
 from support.harness import FakeLambdaContext, handler_module, operator_event, operator_function
 
+from devtools import local_db
 from devtools.callbacks import api_gateway_event
 from devtools.simulator import Simulator
 from playhub_wallet import operator_api, rules
@@ -51,6 +52,7 @@ def stack(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletServi
     settings = Settings(table_name=backend.table_name, callback_keys="local-callback-key")
     core = CoreApiSettings(playhub_core_url=stub.url, playhub_cid="cid-1", api_keys="sim-api-key")
     parts = build_operator_runtime(settings, core, backend.table)
+    local_db.seed_catalogue(backend.table.client, backend.table.name)  # the stub's, as make run loads it
     monkeypatch.setattr(operator_api, "operator_runtime", lambda: parts)
     install_runtime(monkeypatch, wallet, table=backend.table_name)
     yield

@@ -12,6 +12,7 @@ import pytest
 import responses
 from support.harness import FakeLambdaContext, handler_module, operator_event, operator_function
 
+from devtools import local_db
 from playhub_wallet import operator_api
 from playhub_wallet.legal_bets import default_tables
 from playhub_wallet.operator_runtime import OperatorRuntime, build_operator_runtime
@@ -60,11 +61,12 @@ def use_operator_runtime(
 
 @contextmanager
 def serve_operator(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletService) -> Iterator[Operator]:
-    """Operator routes and callbacks on one ledger, seeded as `make run` seeds it (Playhub's
-    default legal bets table), with Playhub answering launches."""
+    """Operator routes and callbacks on one ledger, seeded as `make run` seeds it (the Core API
+    stub's catalogue, Playhub's default legal bets table), with Playhub answering launches."""
     from conftest import install_runtime
 
     parts = use_operator_runtime(monkeypatch, backend)
+    local_db.seed_catalogue(backend.table.client, backend.table.name)  # the stub's: 10 currencies, 4 games
     for table in default_tables():
         parts.legal_bets.replace(table)
     install_runtime(monkeypatch, wallet, table=backend.table_name)

@@ -161,9 +161,9 @@ class WalletMachine(RuleBasedStateMachine):
         self.player = f"model-{uuid.uuid4().hex[:12]}"
         backoff = Backoff(base_seconds=0.001, cap_seconds=0.005)
         self.clock = VirtualClock()
-        side = WalletService(ledger, CurrencyTable(), clock=self.clock, backoff=backoff)
+        side = WalletService(ledger, CurrencyTable(PLACES), clock=self.clock, backoff=backoff)
         self.faults = Faults(ledger, lambda key: self._transfer(side, key, UNIT[key.currency] * 100))
-        self.wallet = WalletService(self.faults, CurrencyTable(), clock=self.clock, backoff=backoff)
+        self.wallet = WalletService(self.faults, CurrencyTable(PLACES), clock=self.clock, backoff=backoff)
         self.model = Model()
         self.sessions = {c: self.wallet.open_session(self.player, c, GAME).session_id for c in CURRENCIES}
         for currency in CURRENCIES:

@@ -8,7 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from playhub_wallet.money import CurrencyTable, add_money, check_places, format_amount, parse_amount_text
+from playhub_wallet.money import (
+    CurrencyTable,
+    UnknownCurrency,
+    add_money,
+    check_places,
+    format_amount,
+    parse_amount_text,
+)
 from playhub_wallet.sessions import new_session_id, parse_session_id
 
 
@@ -25,9 +32,64 @@ def test_anything_else_is_refused(text: str) -> None:
         parse_amount_text(text)
 
 
-def test_currency_places_follow_iso_and_crypto_and_overrides() -> None:
-    table = CurrencyTable({"XYZ": 4, "EUR": 3})
-    assert [table.places(code) for code in ("USD", "JPY", "KWD", "BTC", "XYZ", "EUR")] == [2, 0, 3, 8, 4, 3]
+class Source:
+    """Playhub's catalogue as cached in the table: what a CurrencyTable reads, and how often."""
+
+    def __init__(self, places: dict[str, int]) -> None:
+        self.places = places
+        self.reads = 0
+        self.fail = False
+
+    def __call__(self) -> dict[str, int]:
+        self.reads += 1
+        if self.fail:
+            raise RuntimeError("storage down")
+        return dict(self.places)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_currency_places_come_from_the_catalogue_with_overrides_on_top_and_nothing_guessed() -> None:
+    table = CurrencyTable({"XYZ": 4, "EUR": 3}, source=Source({"EUR": 2, "JPY": 0, "KWD": 3, "BTC": 8}))
+
+    assert [table.places(code) for code in ("JPY", "KWD", "BTC", "XYZ", "EUR")] == [0, 3, 8, 4, 3]
+    with pytest.raises(UnknownCurrency):
+        table.places("USD")  # not listed: never the fiat default of old
+    assert not table.knows("USD")
+
+
+def test_the_catalogue_is_read_once_again_when_old_and_for_an_unknown_code_at_most_every_half_minute() -> None:
+    source, clock = Source({"EUR": 2}), Clock()
+    table = CurrencyTable(source=source, max_age_seconds=300, unknown_retry_seconds=30, clock=clock)
+
+    assert [table.places("EUR") for _ in range(3)] == [2, 2, 2]
+    assert source.reads == 1
+    source.places["BTC"] = 8  # listed since: an unknown code reads again, but not more than twice a minute
+    clock.now = 10
+    assert not table.knows("BTC")
+    clock.now = 31
+    assert table.places("BTC") == 8
+    assert source.reads == 2
+    clock.now = 400
+    table.places("EUR")
+    assert source.reads == 3  # too old: read again
+
+
+def test_a_failed_read_keeps_the_table_it_had_and_without_one_fails() -> None:
+    source, clock = Source({"EUR": 2}), Clock()
+    table = CurrencyTable(source=source, max_age_seconds=60, clock=clock)
+    table.places("EUR")
+    source.fail, clock.now = True, 100
+
+    assert table.places("EUR") == 2
+    with pytest.raises(RuntimeError, match="storage down"):
+        CurrencyTable(source=source).places("EUR")
 
 
 def test_check_places() -> None:

@@ -183,7 +183,7 @@ def alarms() -> dict[str, Any]:
 
 
 def test_every_alarm_notifies_the_alarm_topic() -> None:
-    assert len(alarms()) == 21  # 2 for 5xx, 5 latency, 8 functions, 2 DynamoDB, 4 of our own metrics
+    assert len(alarms()) == 22  # 2 for 5xx, 5 latency, 9 functions, 2 DynamoDB, 4 of our own metrics
     for properties in alarms().values():
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert properties["TreatMissingData"] == "notBreaching"
@@ -226,6 +226,20 @@ def test_the_dashboard_body_is_json_with_four_widgets() -> None:
         body.replace("${AWS::Region}", "eu-west-1").replace("${AWS::StackName}", "s").replace("${StageName}", "live")
     )
     assert len(parsed["widgets"]) == 4
+
+
+def test_the_catalogue_loads_hourly_and_may_wait_for_playhubs_slow_games_list() -> None:
+    function = RESOURCES["CatalogueFunction"]["Properties"]
+    (event,) = function["Events"].values()
+    assert (event["Type"], event["Properties"]["Schedule"]) == ("Schedule", "rate(1 hour)")
+    assert function["Timeout"] >= 120  # GET /games: 10-20 s, retried once, then the writes
+    (statements,) = [p["Statement"] for p in function["Policies"] if "Statement" in p]
+    assert statements[0]["Action"] == [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+    ]
 
 
 def test_reconciliation_runs_on_a_schedule_and_reads_only_through_indexes() -> None:

@@ -94,6 +94,13 @@ class Conflict(PlayhubError):
     message = "conflict"
 
 
+class CatalogueNotLoaded(PlayhubError):
+    """A launch before the first catalogue refresh: we cannot tell a listed game from another."""
+
+    status = 503
+    message = "game catalogue not loaded"
+
+
 class UpstreamError(PlayhubError):
     """Playhub's Core API answered with an error."""
 

@@ -65,7 +65,10 @@ def handle_callback(event: dict[str, Any], context: LambdaContext, action: Actio
             logger.set_correlation_id(tx_id)
         deadline = started + _budget_seconds(context, parts.settings.time_budget_ms)
         result = _OPERATIONS[action](parts.wallet, request, deadline)
-        record_callback(action, result, parts.currencies)
+        try:
+            record_callback(action, result, parts.currencies)
+        except Exception:  # the money moved: a failure to count it must not answer 500
+            logger.exception("callback applied, but its telemetry failed", extra={"action": served})
         return _response(200, result.response.model_dump())
     except PlayhubError as error:
         record_refusal(served, error.status, error.details)

@@ -10,6 +10,7 @@ from typing import Protocol
 from playhub_wallet.core_api import CoreApiClient, CreateGameRequest, CreateGameResponse, User, call_playhub
 from playhub_wallet.errors import Forbidden
 from playhub_wallet.operator_models import LaunchRequest, LaunchResponse
+from playhub_wallet.playhub_catalogue import PlayhubCatalogue
 from playhub_wallet.state import Wallet, WalletKey
 from playhub_wallet.wallet import WalletService
 
@@ -27,13 +28,23 @@ class LaunchStore(Protocol):
 
 
 class GameLauncher:
-    def __init__(self, wallet: WalletService, store: LaunchStore, core: CoreApiClient, extcid: str | None) -> None:
+    def __init__(
+        self,
+        wallet: WalletService,
+        store: LaunchStore,
+        core: CoreApiClient,
+        catalogue: PlayhubCatalogue,
+        extcid: str | None,
+    ) -> None:
         self._wallet = wallet
         self._store = store
         self._core = core
+        self._catalogue = catalogue
         self._extcid = extcid
 
     def launch(self, request: LaunchRequest) -> LaunchResponse:
+        # Before anything is written: a game, locale and currency Playhub's catalogue lists.
+        self._catalogue.check_launch(request.game_id, request.currency, request.locale)
         if request.demo:
             answer = self._create_game(request, session_id=None)
             return LaunchResponse(session_id=None, game_url=answer.game_url, game_session_id=answer.game_session_id)

@@ -6,50 +6,14 @@ See docs/playhub-contract.md, "Money".
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from decimal import Context, Decimal, Inexact, Rounded
 
 # The house rule: a plain decimal string, no sign, no exponent, no leading zeros.
 AMOUNT_PATTERN = re.compile(r"^(0|[1-9]\d{0,17})(\.\d+)?$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{2,9}$")
-FIAT_DECIMAL_PLACES = 2
 MAX_DECIMAL_PLACES = 8
-
-# Currencies whose places differ from the fiat default: ISO 4217 exponents and common crypto.
-# Deployments extend or override this through the CURRENCY_DECIMAL_PLACES setting.
-KNOWN_DECIMAL_PLACES: Mapping[str, int] = {
-    "BIF": 0,
-    "CLP": 0,
-    "DJF": 0,
-    "GNF": 0,
-    "ISK": 0,
-    "JPY": 0,
-    "KMF": 0,
-    "KRW": 0,
-    "PYG": 0,
-    "RWF": 0,
-    "UGX": 0,
-    "VND": 0,
-    "VUV": 0,
-    "XAF": 0,
-    "XOF": 0,
-    "XPF": 0,
-    "BHD": 3,
-    "IQD": 3,
-    "JOD": 3,
-    "KWD": 3,
-    "LYD": 3,
-    "OMR": 3,
-    "TND": 3,
-    "BTC": 8,
-    "BCH": 8,
-    "DOGE": 8,
-    "ETH": 8,
-    "LTC": 8,
-    "USDC": 8,
-    "USDT": 8,
-    "TRX": 8,
-}
 
 
 # DynamoDB keeps 38 significant digits; money arithmetic never rounds silently.
@@ -61,14 +25,63 @@ def add_money(balance: Decimal, change: Decimal) -> Decimal:
     return MONEY_CONTEXT.add(balance, change)
 
 
-class CurrencyTable:
-    """Decimal places per currency code."""
+class UnknownCurrency(LookupError):
+    """A currency neither Playhub's catalogue nor an override gives decimal places for."""
 
-    def __init__(self, overrides: Mapping[str, int] | None = None) -> None:
-        self._places = {**KNOWN_DECIMAL_PLACES, **(overrides or {})}
+
+class CurrencyTable:
+    """Decimal places per currency code: Playhub's (GET /currencies, as cached in our table and read
+    through `source`), with the deployment's explicit overrides on top. Nothing is guessed: a code
+    neither lists raises UnknownCurrency.
+
+    The source is read once, again when older than max_age_seconds, and again when a code is
+    missing (at most every unknown_retry_seconds, so a stream of unknown codes cannot hammer it).
+    """
+
+    def __init__(
+        self,
+        overrides: Mapping[str, int] | None = None,
+        source: Callable[[], Mapping[str, int]] | None = None,
+        *,
+        max_age_seconds: float = 300.0,
+        unknown_retry_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._overrides = dict(overrides or {})
+        self._source = source
+        self._max_age = max_age_seconds
+        self._unknown_retry = unknown_retry_seconds
+        self._clock = clock
+        self._places: dict[str, int] = {}
+        self._read_at: float | None = None
 
     def places(self, currency: str) -> int:
-        return self._places.get(currency, FIAT_DECIMAL_PLACES)
+        if currency in self._overrides:
+            return self._overrides[currency]
+        if self._source is not None:
+            age = None if self._read_at is None else self._clock() - self._read_at
+            if age is None or age >= self._max_age or (currency not in self._places and age >= self._unknown_retry):
+                self._read()
+        if currency in self._places:
+            return self._places[currency]
+        raise UnknownCurrency(currency)
+
+    def knows(self, currency: str) -> bool:
+        try:
+            self.places(currency)
+        except UnknownCurrency:
+            return False
+        return True
+
+    def _read(self) -> None:
+        assert self._source is not None
+        try:
+            self._places = dict(self._source())
+        except Exception:
+            if self._read_at is None:
+                raise  # nothing to go by: the caller's fault handling decides (a 500 for a callback)
+            # A stale table beats none: decimal places of a listed currency do not change in minutes.
+        self._read_at = self._clock()
 
 
 def parse_amount_text(text: str) -> Decimal:

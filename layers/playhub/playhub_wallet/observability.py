@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
     from playhub_wallet.money import CurrencyTable
+    from playhub_wallet.playhub_catalogue import RefreshReport
     from playhub_wallet.reconciliation import ReconciliationReport
     from playhub_wallet.wallet import CallbackResult
 
@@ -128,6 +129,13 @@ def record_reconciliation(report: ReconciliationReport) -> None:
             "mismatches": len(report.mismatches),
         },
     )
+
+
+def record_catalogue_refresh(report: RefreshReport) -> None:
+    metrics.add_metric(name="CatalogueCurrencies", unit=MetricUnit.Count, value=report.currencies)
+    metrics.add_metric(name="CatalogueGames", unit=MetricUnit.Count, value=report.games)
+    metrics.add_metric(name="CatalogueGamesDropped", unit=MetricUnit.Count, value=report.games_dropped)
+    logger.info("catalogue refreshed", extra=dict(report.__dict__))
 
 
 def record_operator_server_error() -> None:

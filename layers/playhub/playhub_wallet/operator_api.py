@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from playhub_wallet import rules
 from playhub_wallet.errors import BadRequest, Conflict, NotFound, PayloadMismatch, PlayhubError
 from playhub_wallet.legal_bets import LegalBets, face_value, parse_lines
-from playhub_wallet.money import CURRENCY_PATTERN, format_amount
+from playhub_wallet.money import CURRENCY_PATTERN, UnknownCurrency, format_amount
 from playhub_wallet.observability import logger, record_operator_server_error
 from playhub_wallet.operator_models import (
     BlockRequest,
@@ -119,11 +119,38 @@ def operator_app() -> APIGatewayRestResolver:
 
     @app.get("/games")
     def games() -> list[dict[str, Any]]:
-        return [game.model_dump() for game in operator_runtime().catalogue.games()]
+        """Playhub's games as cached (GET /games itself takes 10-20 s); fields as Playhub names them."""
+        return [
+            {
+                "id": game.id,
+                "title": game.title,
+                "locales": ",".join(game.locales),
+                "thumbnail": game.thumbnail,
+                "free_spins": game.free_spins,
+            }
+            for game in operator_runtime().catalogue.games()
+        ]
 
     @app.get("/currencies")
     def currencies() -> list[dict[str, Any]]:
-        return [currency.model_dump() for currency in operator_runtime().catalogue.currencies()]
+        """Playhub's currencies as cached, with the decimal places this stack uses for each."""
+        parts = operator_runtime()
+        return [
+            {**currency.__dict__, "decimal_places_used": parts.currencies.places(currency.code)}
+            for currency in parts.catalogue.currencies().currencies
+        ]
+
+    @app.get("/catalogue")
+    def catalogue() -> dict[str, Any]:
+        """When Playhub's catalogue was last loaded, and how much of it."""
+        parts = operator_runtime()
+        currencies = parts.catalogue.currencies()
+        loaded = parts.catalogue.games_loaded()
+        return {
+            "currencies": {"count": len(currencies.currencies), "fetched_at": _iso_time(currencies.fetched_at)},
+            "games": {"count": loaded.count, "fetched_at": _iso_time(loaded.fetched_at)} if loaded else None,
+            "overrides": parts.settings.currency_decimal_places,
+        }
 
     @app.get("/legal-bets")
     def legal_bets() -> dict[str, Any]:
@@ -273,6 +300,7 @@ def _transfer(
     key: WalletKey,
 ) -> dict[str, Any]:
     request = _body(app, TransferRequest)
+    parts.catalogue.currency(key.currency)  # a currency Playhub does not list is a 400
     try:
         result = parts.wallet.transfer(direction(key, request.amount, request.reference), deadline=parts.deadline())
     except PayloadMismatch as exc:
@@ -281,7 +309,12 @@ def _transfer(
 
 
 def _money(parts: OperatorRuntime, currency: str, amount: Decimal | None) -> str | None:
-    return None if amount is None else format_amount(amount, parts.currencies.places(currency))
+    if amount is None:
+        return None
+    try:
+        return format_amount(amount, parts.currencies.places(currency))
+    except UnknownCurrency:  # a wallet of a currency the catalogue no longer lists: shown as stored
+        return format(amount, "f")
 
 
 def _entry(parts: OperatorRuntime, entry: LedgerEntry) -> dict[str, Any]:
@@ -333,6 +366,7 @@ def _replace_legal_bets(
     app: APIGatewayRestResolver, parts: OperatorRuntime, currency: str, game_id: str | None
 ) -> dict[str, Any]:
     request = _body(app, LegalBetsRequest)
+    parts.catalogue.currency(currency)  # a table for a currency Playhub does not list is a 400
     try:
         lines = parse_lines(request.lines, parts.currencies.places(currency), currency)
     except ValueError as exc:

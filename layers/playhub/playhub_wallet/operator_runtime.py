@@ -16,11 +16,13 @@ from playhub_wallet.core_api import CoreApiClient
 from playhub_wallet.dynamodb.accounts import AccountTable
 from playhub_wallet.dynamodb.callback_ledger import CallbackLedger
 from playhub_wallet.dynamodb.campaigns import CampaignTable
+from playhub_wallet.dynamodb.catalogue import CatalogueTable
 from playhub_wallet.dynamodb.legal_bets import LegalBetsTable
 from playhub_wallet.dynamodb.table import Table
 from playhub_wallet.launch import GameLauncher
 from playhub_wallet.legal_bets import LegalBetsTables
 from playhub_wallet.money import CurrencyTable
+from playhub_wallet.playhub_catalogue import PlayhubCatalogue
 from playhub_wallet.rounds import Rounds
 from playhub_wallet.runtime import build_wallet, table_from_environment
 from playhub_wallet.settings import CoreApiSettings, Settings
@@ -29,13 +31,14 @@ from playhub_wallet.wallet import WalletService
 
 @dataclass(frozen=True)
 class OperatorRuntime:
-    """What the launch and operator functions need."""
+    """What the launch, operator and catalogue functions need."""
 
     settings: Settings
     accounts: Accounts
     wallet: WalletService
     currencies: CurrencyTable
-    catalogue: CoreApiClient
+    core: CoreApiClient
+    catalogue: PlayhubCatalogue
     launcher: GameLauncher
     campaigns: Campaigns
     legal_bets: LegalBetsTables
@@ -46,28 +49,34 @@ class OperatorRuntime:
 
 
 def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, table: Table) -> OperatorRuntime:
-    currencies = CurrencyTable(settings.currency_decimal_places)
+    api_keys = core_settings.api_key_source()
+
+    def client(read_timeout: float) -> CoreApiClient:
+        return CoreApiClient(
+            core_settings.playhub_core_url,
+            core_settings.playhub_cid,
+            lambda: api_keys.current()[0],
+            read_timeout=read_timeout,
+        )
+
+    core = client(core_settings.core_api_read_timeout_seconds)
+    catalogue = PlayhubCatalogue(CatalogueTable(table), core, client(core_settings.games_read_timeout_seconds))
+    currencies = CurrencyTable(settings.currency_decimal_places, source=catalogue.currency_places)
     wallet = build_wallet(settings, CallbackLedger(table), currencies)
     accounts = AccountTable(table)
-    api_keys = core_settings.api_key_source()
-    core = CoreApiClient(
-        core_settings.playhub_core_url,
-        core_settings.playhub_cid,
-        lambda: api_keys.current()[0],
-        read_timeout=core_settings.core_api_read_timeout_seconds,
-    )
     legal_bets = LegalBetsTables(LegalBetsTable(table))
     return OperatorRuntime(
         settings=settings,
         accounts=Accounts(accounts),
-        rounds=Rounds(Accounts(accounts), core),
         wallet=wallet,
         currencies=currencies,
-        catalogue=core,
-        launcher=GameLauncher(wallet, accounts, core, core_settings.playhub_extcid),
+        core=core,
+        catalogue=catalogue,
+        launcher=GameLauncher(wallet, accounts, core, catalogue, core_settings.playhub_extcid),
         # Our own casino id, or nothing: never our Playhub cid in its place (PLAYHUB.md §1).
         campaigns=Campaigns(CampaignTable(table), core, legal_bets, core_settings.playhub_extcid),
         legal_bets=legal_bets,
+        rounds=Rounds(Accounts(accounts), core),
     )
 
 

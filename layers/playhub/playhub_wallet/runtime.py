@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from playhub_wallet.dynamodb.callback_ledger import CallbackLedger
+from playhub_wallet.dynamodb.catalogue import CatalogueTable
 from playhub_wallet.dynamodb.table import Table, create_client
 from playhub_wallet.money import CurrencyTable
 from playhub_wallet.secret_keys import KeySource
@@ -41,6 +42,8 @@ def table_from_environment(settings: Settings) -> Table:
 @cache
 def runtime() -> Runtime:
     settings = Settings.from_environment()
-    currencies = CurrencyTable(settings.currency_decimal_places)
-    ledger = CallbackLedger(table_from_environment(settings))
+    table = table_from_environment(settings)
+    # Playhub's decimal places, as the catalogue refresh cached them in the table; overrides on top.
+    currencies = CurrencyTable(settings.currency_decimal_places, source=CatalogueTable(table).currency_places)
+    ledger = CallbackLedger(table)
     return Runtime(settings, build_wallet(settings, ledger, currencies), settings.callback_key_source(), currencies)

@@ -92,6 +92,8 @@ class CoreApiSettings(EnvironmentSettings):
     api_key_parameter: str | None = None
     key_cache_seconds: int = Field(default=300, ge=0)
     core_api_read_timeout_seconds: float = Field(default=8.0, gt=0)
+    # GET /games takes 10-20 s: only the catalogue refresh waits for it, never a launch.
+    games_read_timeout_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _one_key_source(self) -> CoreApiSettings:

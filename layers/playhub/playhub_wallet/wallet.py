@@ -24,7 +24,7 @@ from playhub_wallet.models import (
     TransactionResponse,
     WinRequest,
 )
-from playhub_wallet.money import CurrencyTable, check_places, format_amount
+from playhub_wallet.money import CurrencyTable, UnknownCurrency, check_places, format_amount
 from playhub_wallet.sessions import SessionRef, open_session, parse_session_id
 from playhub_wallet.state import (
     LedgerEntry,
@@ -196,7 +196,7 @@ class WalletService:
         else:
             balance, replayed = _balance_after(decision.entry), False
         # The entry's own wallet: a refund may credit the stake back to another currency's wallet.
-        places = self._currencies.places(decision.entry.wallet.currency)
+        places = self._places(decision.entry.wallet.currency)
         response = TransactionResponse(balance=format_amount(balance, places), tx_id=decision.entry.our_tx_id)
         return CallbackResult(response, decision.entry, replayed)
 
@@ -235,10 +235,22 @@ class WalletService:
             raise SessionNotFound("unknown session id")
         return ref
 
+    def _places(self, currency: str) -> int:
+        """The currency's decimal places; one nobody lists is our fault to fix, never a guess.
+
+        Launches and deposits refuse a currency Playhub does not list, so a callback meets one only
+        if the catalogue lost it: a 500 (Playhub refunds a bet, and retries a win or refund until the
+        catalogue or an override knows it again), and nothing is written.
+        """
+        try:
+            return self._currencies.places(currency)
+        except UnknownCurrency:
+            raise ServiceUnavailable(f"currency {currency} is not in Playhub's catalogue") from None
+
     def _context(self, currency: str) -> rules.Context:
         return rules.Context(
             now=self._clock.now(),
-            places=self._currencies.places(currency),
+            places=self._places(currency),
             session_idle_seconds=self._sessions.idle_seconds,
             session_retention_seconds=self._sessions.retention_seconds,
             new_tx_id=self._new_tx_id,

@@ -10,6 +10,9 @@
 | campaign            | CAMPAIGN#<external_id>            | CAMPAIGN          |
 | campaign by frc_id  | FRC#<playhub campaign id>         | CAMPAIGN          |
 | legal bets table    | LEGALBETS                         | <cur.>#<game or *>|
+| Playhub currencies  | CATALOGUE                         | CURRENCIES        |
+| games loaded at     | CATALOGUE                         | GAMES             |
+| one Playhub game    | CATALOGUE#GAMES                   | <game_id>         |
 | reconciled up to    | PLAYER#<player_id>                | RECONCILED#<cur.> |
 | reconciliation run  | RECONCILIATION                    | STATE             |
 | wallet to recheck   | RECONCILIATION#RECHECK            | <player>#<cur.>   |
@@ -78,6 +81,15 @@ def campaign_key(external_id: str) -> dict[str, str]:
 
 def frc_key(playhub_id: str) -> dict[str, str]:
     return {"pk": f"FRC#{playhub_id}", "sk": "CAMPAIGN"}
+
+
+CURRENCIES_KEY = {"pk": "CATALOGUE", "sk": "CURRENCIES"}
+GAMES_LOADED_KEY = {"pk": "CATALOGUE", "sk": "GAMES"}
+GAMES_PK = "CATALOGUE#GAMES"
+
+
+def game_key(game_id: str) -> dict[str, str]:
+    return {"pk": GAMES_PK, "sk": game_id}
 
 
 LEGAL_BETS_PK = "LEGALBETS"

@@ -4,7 +4,8 @@ every store builds from. Expression attribute names are derived from the express
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +100,21 @@ class Table:
             if "LastEvaluatedKey" not in answer:
                 return
             request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def batch_write(self, puts: Sequence[Mapping[str, Any]], deletes: Sequence[Key], attempts: int = 8) -> None:
+        """Many puts and deletes, 25 to a request; what DynamoDB leaves unprocessed is sent again."""
+        requests = [{"PutRequest": {"Item": serialize(item)}} for item in puts]
+        requests += [{"DeleteRequest": {"Key": serialize(key)}} for key in deletes]
+        for start in range(0, len(requests), 25):
+            pending = requests[start : start + 25]
+            for attempt in range(attempts):
+                answer = self.call("batch_write_item", RequestItems={self.name: pending})
+                pending = answer.get("UnprocessedItems", {}).get(self.name, [])
+                if not pending:
+                    break
+                time.sleep(min(1.0, 0.05 * 2**attempt))
+            if pending:
+                raise StorageBusy(f"{len(pending)} writes left unprocessed after {attempts} attempts")
 
     # Pieces of requests and transactions ---------------------------------------------------
 

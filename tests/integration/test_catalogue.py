@@ -1,0 +1,289 @@
+"""Currencies and games come from Playhub's catalogue (PLAYHUB.md §5), cached in our table.
+
+A launch names a listed game, locale and currency, and a transfer a listed currency, or it is a
+400 before anything is written; an unknown currency is looked up at Playhub again before it is
+refused; the catalogue function loads the whole catalogue on a schedule; the callbacks take their
+decimal places from the cache, so a coin with 8 places plays to the last satoshi.
+
+Runs on moto and DynamoDB Local; Playhub's Core API is recorded with responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
+from support import dynamo_items
+from support.harness import FakeLambdaContext, Playhub, handler_module
+from support.iam import actions_sent, allowed
+from support.operator import CORE, Operator, playhub_requests, serve_operator, use_operator_runtime
+
+from devtools.core_api_stub import CURRENCIES, GAMES
+from playhub_wallet.catalogue import Currencies, Currency
+from playhub_wallet.dynamodb.catalogue import CatalogueTable
+from playhub_wallet.dynamodb.keys import CURRENCIES_KEY
+from playhub_wallet.money import CurrencyTable
+from playhub_wallet.runtime import build_wallet
+from playhub_wallet.settings import Settings
+from playhub_wallet.state import WalletKey
+from playhub_wallet.wallet import WalletService
+
+
+@pytest.fixture(params=DYNAMO_BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    yield from make_backend(request.param, request)
+
+
+@pytest.fixture
+def operator(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletService) -> Iterator[Operator]:
+    with serve_operator(monkeypatch, backend, wallet) as operator:
+        yield operator
+
+
+def nothing_written_for(backend: Backend, player_id: str) -> bool:
+    return backend.accounts.wallets(player_id) == [] and dynamo_items.sessions_of(backend.table, player_id) == []
+
+
+# Launch -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "details"),
+    [
+        ({"game_id": "no_such_game"}, "game_id: no_such_game is not in Playhub's game catalogue"),
+        ({"locale": "xx"}, "locale: xx is not a locale of ph_limbo_97 (it lists en, de, es, fr, pt_br)"),
+        ({"game_id": "crash", "locale": "de_de"}, "locale: de_de is not a locale of crash (it lists en)"),
+        ({"currency": "XYZ"}, "currency: XYZ is not a currency Playhub supports"),
+    ],
+)
+def test_a_launch_outside_the_catalogue_is_400_before_anything_is_written(
+    operator: Operator, backend: Backend, fields: dict[str, str], details: str
+) -> None:
+    responses.get(f"{CORE}/currencies", json=CURRENCIES)
+
+    status, answer = operator.launch("p-outside", **fields)
+
+    assert (status, answer) == (400, {"message": "bad request", "details": details})
+    assert nothing_written_for(backend, "p-outside")
+    assert playhub_requests("/game-create-new") == []
+
+
+@pytest.mark.parametrize("locale", ["en_us", "en-GB", "pt_BR", "pt-br", "de", "es_mx"])
+def test_a_locale_the_game_lists_or_its_language_launches(operator: Operator, locale: str) -> None:
+    status, launched = operator.launch("p-locale", locale=locale)
+
+    assert status == 200, launched
+
+
+def test_a_demo_launch_is_checked_too(operator: Operator) -> None:
+    assert operator.launch("p-demo", demo=True, game_id="no_such_game")[0] == 400
+    assert playhub_requests("/game-create-new") == []
+
+
+def test_a_currency_new_to_us_is_looked_up_at_playhub_once_before_it_is_refused(
+    operator: Operator, backend: Backend
+) -> None:
+    """The cache lists EUR only (say Playhub added the rest since): BTC is found by asking Playhub."""
+    CatalogueTable(backend.table).put_currencies(Currencies((Currency("EUR", "Euro", "€", 2, False),), 1))
+    responses.get(f"{CORE}/currencies", json=CURRENCIES)
+
+    bitcoin = operator.launch("p-new", currency="BTC")
+    unknown = operator.launch("p-new", currency="XYZ")
+    again = operator.launch("p-new", currency="ABC")
+
+    assert bitcoin[0] == 200, bitcoin
+    assert (unknown[0], again[0]) == (400, 400)
+    asked = [call for call in responses.calls if "/currencies" in str(call.request.url)]
+    assert len(asked) == 1  # BTC's lookup refreshed the cache; the unknown codes found it fresh
+    cached = CatalogueTable(backend.table).currencies()
+    assert cached is not None
+    assert cached.find("BTC") is not None
+
+
+def test_before_the_first_load_a_launch_is_503_not_a_guess(
+    monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletService
+) -> None:
+    operator = Operator(use_operator_runtime(monkeypatch, backend))  # a new stack: nothing loaded yet
+    install_runtime(monkeypatch, wallet, table=backend.table_name)
+
+    status, answer = operator.launch("p-early")
+
+    assert (status, answer["message"]) == (503, "game catalogue not loaded")
+    assert nothing_written_for(backend, "p-early")
+
+
+# Transfers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("direction", ["deposits", "withdrawals"])
+def test_a_transfer_in_a_currency_playhub_does_not_list_is_400(
+    operator: Operator, backend: Backend, direction: str
+) -> None:
+    responses.get(f"{CORE}/currencies", json=CURRENCIES)
+
+    status, answer = operator.call(
+        "POST", f"/players/bob/wallets/XXX/{direction}", {"amount": "10", "reference": f"{direction}-1"}
+    )
+
+    assert (status, answer["details"]) == (400, "currency: XXX is not a currency Playhub supports")
+    assert backend.accounts.wallets("bob") == []
+
+
+@pytest.mark.parametrize(
+    ("currency", "amount", "balance"),
+    [("JPY", "1500", "1500"), ("KWD", "1.125", "1.125"), ("BTC", "0.00000001", "0.00000001")],
+)
+def test_a_transfer_keeps_the_places_playhub_gives_the_currency(
+    operator: Operator, currency: str, amount: str, balance: str
+) -> None:
+    status, answer = operator.deposit("p-places", amount, f"places-{currency}", currency)
+
+    assert (status, answer["balance"]) == (200, balance)
+    too_fine = operator.deposit("p-places", amount + "1" if "." in amount else "1.5", f"fine-{currency}", currency)
+    assert too_fine[0] == 400
+
+
+# The callbacks' decimal places ------------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue_places(monkeypatch: pytest.MonkeyPatch, backend: Backend) -> WalletService:
+    """The callbacks as runtime.py builds them: decimal places read from the cached catalogue."""
+    catalogue = CatalogueTable(backend.table)
+    coin = Currency("XCOIN", "A new coin", "X", 8, True)
+    catalogue.put_currencies(Currencies((Currency("EUR", "Euro", "€", 2, False), coin), 1))
+    settings = Settings(table_name=backend.table_name, callback_keys="local-callback-key")
+    currencies = CurrencyTable(source=catalogue.currency_places, max_age_seconds=0)  # reads the table each time
+    wallet = build_wallet(settings, backend.ledger, currencies)
+    install_runtime(monkeypatch, wallet, table=backend.table_name, currencies=currencies)
+    return wallet
+
+
+def test_a_coin_with_eight_places_bets_and_wins_to_the_last_unit(
+    catalogue_places: WalletService, backend: Backend
+) -> None:
+    from conftest import open_funded_session
+
+    player = open_funded_session(catalogue_places, "0.00100000", currency="XCOIN")
+    playhub = Playhub()
+
+    bet = playhub.bet(player.session_id, "0.00000001")
+    win = playhub.win(player.session_id, "0.00000003", round_id=bet.payload["round_id"])
+
+    assert (bet.status, bet.body["balance"]) == (200, "0.00099999")
+    assert (win.status, win.body["balance"]) == (200, "0.00100002")
+
+
+def test_a_callback_in_a_currency_the_catalogue_lost_is_500_and_writes_nothing(
+    catalogue_places: WalletService, backend: Backend
+) -> None:
+    from conftest import open_funded_session
+
+    player = open_funded_session(catalogue_places, "10.00", currency="EUR")
+    backend.table.put({**CURRENCIES_KEY, "currencies": [], "fetched_at": 2})  # EUR delisted, say
+
+    bet = Playhub().bet(player.session_id, "1.00")
+
+    assert (bet.status, bet.body) == (
+        500,
+        {"message": "internal server error", "details": "currency EUR is not in Playhub's catalogue"},
+    )
+    assert backend.view.wallet(player.wallet_key).balance == 10
+
+
+# The scheduled load -----------------------------------------------------------------------
+
+
+def invoke_catalogue_function(monkeypatch: pytest.MonkeyPatch, operator: Operator) -> dict[str, Any]:
+    """As the hourly schedule does (EventBridge's event; the function reads nothing of it)."""
+    function = handler_module("catalogue")
+    monkeypatch.setattr(function, "operator_runtime", lambda: operator.parts)
+    event = {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+    answer: dict[str, Any] = function.lambda_handler(event, FakeLambdaContext())
+    return answer
+
+
+def test_the_catalogue_function_loads_everything_and_drops_delisted_games(
+    operator: Operator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from integration.test_case_table import emitted_metrics
+
+    listed = [game for game in GAMES if game["id"] != "crash"]
+    listed.append({**GAMES[0], "id": "ph_new_97", "title": "New", "locales": "en-US,FR"})
+    responses.get(f"{CORE}/currencies", json=CURRENCIES[:3])
+    responses.get(f"{CORE}/games", json=listed)
+
+    report = invoke_catalogue_function(monkeypatch, operator)
+
+    assert report["currencies"] == 3
+    assert (report["games"], report["games_dropped"]) == (4, 1)
+    games = {game["id"]: game for game in operator.call("GET", "/games")[1]}
+    assert sorted(games) == ["ph_dice_97", "ph_limbo_97", "ph_moneyrocket_97", "ph_new_97"]
+    assert games["ph_new_97"]["locales"] == "en_us,fr"
+    assert (
+        operator.launch("p-crash", game_id="crash")[1]["details"] == "game_id: crash is not in Playhub's game catalogue"
+    )
+    assert emitted_metrics(capsys.readouterr().out)["CatalogueGames"] == [4.0]
+
+
+@pytest.mark.parametrize("empty", ["/games", "/currencies"])
+def test_an_empty_or_failed_answer_keeps_the_catalogue_we_have(
+    operator: Operator, empty: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    responses.get(f"{CORE}/currencies", json=[] if empty == "/currencies" else CURRENCIES)
+    responses.get(f"{CORE}/games", json=[] if empty == "/games" else GAMES)
+
+    with pytest.raises(Exception, match="Playhub listed no"):
+        invoke_catalogue_function(monkeypatch, operator)
+
+    assert len(operator.call("GET", "/games")[1]) == 4
+    assert operator.launch("p-kept")[0] == 200
+
+
+def test_a_launch_never_waits_for_the_games_download(operator: Operator) -> None:
+    assert operator.launch("p-fast")[0] == 200
+    assert [call.request.url for call in responses.calls if "/games" in str(call.request.url)] == []
+
+
+def test_an_override_sets_the_places_of_a_currency(operator: Operator) -> None:
+    parts = operator.parts
+    overridden = CurrencyTable({"BTC": 6}, source=parts.catalogue.currency_places)
+
+    assert (overridden.places("BTC"), overridden.places("KWD")) == (6, 3)
+
+
+def test_wallet_balances_of_a_delisted_currency_still_show(
+    operator: Operator, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    operator.deposit("p-old", "5.00", "old-1", "GBP")
+    backend.table.put({**CURRENCIES_KEY, "currencies": [c for c in CURRENCIES if c["code"] != "GBP"], "fetched_at": 3})
+    use_operator_runtime(monkeypatch, backend)  # a new container: it reads the table as it is now
+
+    status, shown = operator.call("GET", "/players/p-old/wallets")
+
+    assert (status, shown["wallets"]) == (200, [{"currency": "GBP", "balance": "5.00", "blocked": False}])
+    assert WalletKey("p-old", "GBP") in [w.key for w in backend.accounts.wallets("p-old")]
+
+
+def test_the_catalogue_launch_and_transfer_policies_allow_what_they_send(
+    operator: Operator, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto enforces no IAM: the refresh's and the catalogue checks' actions against each policy."""
+    responses.get(f"{CORE}/currencies", json=CURRENCIES)
+    responses.get(f"{CORE}/games", json=[game for game in GAMES if game["id"] != "crash"])
+    with actions_sent(backend.client) as refresh:
+        invoke_catalogue_function(monkeypatch, operator)  # puts, and deletes a delisted game
+    CatalogueTable(backend.table).put_currencies(Currencies((Currency("EUR", "Euro", "€", 2, False),), 1))
+    with actions_sent(backend.client) as launch:
+        assert operator.launch("p-iam", currency="BTC", game_id="ph_dice_97")[0] == 200  # BTC: asks Playhub
+        assert operator.launch("p-iam", game_id="crash")[0] == 400
+    with actions_sent(backend.client) as transfer:
+        assert operator.deposit("p-iam", "1.00", "iam-1", "XXX")[0] == 400
+
+    assert refresh >= {"BatchWriteItem", "Query", "PutItem"}
+    assert refresh <= allowed("CatalogueFunction"), sorted(refresh - allowed("CatalogueFunction"))
+    assert launch <= allowed("LaunchFunction"), sorted(launch - allowed("LaunchFunction"))
+    assert transfer <= allowed("OperatorFunction"), sorted(transfer - allowed("OperatorFunction"))
