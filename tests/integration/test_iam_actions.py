@@ -1,6 +1,6 @@
 """Each callback's IAM policy in template.yaml allows every DynamoDB action its code sends
 (support/iam.py: moto and DynamoDB Local enforce no IAM). The operator's and launch's: in
-test_operator_api.py."""
+operator/test_operator_api.py and operator/test_catalogue.py."""
 
 from __future__ import annotations
 

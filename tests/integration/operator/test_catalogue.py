@@ -10,16 +10,15 @@ Runs on moto and DynamoDB Local; Playhub's Core API is recorded with responses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import responses
-from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
+from conftest import Backend, install_runtime
 from support import dynamo_items
 from support.harness import FakeLambdaContext, Playhub, handler_module
 from support.iam import actions_sent, allowed
-from support.operator import CORE, Operator, playhub_requests, serve_operator, use_operator_runtime
+from support.operator import CORE, Operator, playhub_requests, use_operator_runtime
 
 from devtools.core_api_stub import CURRENCIES, GAMES
 from playhub_wallet.catalogue import Currencies, Currency
@@ -30,17 +29,6 @@ from playhub_wallet.runtime import build_wallet
 from playhub_wallet.settings import Settings
 from playhub_wallet.state import WalletKey
 from playhub_wallet.wallet import WalletService
-
-
-@pytest.fixture(params=DYNAMO_BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    yield from make_backend(request.param, request)
-
-
-@pytest.fixture
-def operator(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletService) -> Iterator[Operator]:
-    with serve_operator(monkeypatch, backend, wallet) as operator:
-        yield operator
 
 
 def nothing_written_for(backend: Backend, player_id: str) -> bool:

@@ -5,7 +5,6 @@ Runs on moto and DynamoDB Local; Playhub's Core API is recorded with responses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -13,27 +12,14 @@ from typing import Any
 import pytest
 import requests
 import responses
-from conftest import DYNAMO_BACKENDS, Backend, make_backend
+from conftest import Backend
 from integration.test_case_table import emitted_metrics
 from support import dynamo_items
 from support.harness import Playhub
 from support.iam import actions_sent, allowed
-from support.operator import CID, CORE, GAME_SESSION, Operator, playhub_requests, serve_operator, use_operator_runtime
+from support.operator import CID, CORE, GAME_SESSION, Operator, playhub_requests, use_operator_runtime
 
 from playhub_wallet.state import WalletKey
-from playhub_wallet.wallet import WalletService
-
-
-@pytest.fixture(params=DYNAMO_BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    yield from make_backend(request.param, request)
-
-
-@pytest.fixture
-def operator(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletService) -> Iterator[Operator]:
-    with serve_operator(monkeypatch, backend, wallet) as operator:
-        yield operator
-
 
 # Launch ----------------------------------------------------------------------------------
 

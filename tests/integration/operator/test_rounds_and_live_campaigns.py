@@ -6,33 +6,20 @@ Runs on moto and DynamoDB Local; Playhub's Core API is recorded with responses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import responses
-from conftest import DYNAMO_BACKENDS, Backend, make_backend
+from conftest import Backend
 from support.harness import Playhub
-from support.operator import CID, CORE, Operator, playhub_requests, serve_operator
+from support.operator import CID, CORE, Operator, playhub_requests
 
 from devtools.callbacks import playhub_id
 from playhub_wallet.accounts import Accounts
 from playhub_wallet.dynamodb.accounts import AccountTable
 from playhub_wallet.rounds import Rounds
-from playhub_wallet.wallet import WalletService
 
 FRC_ID = "7d6c5b4a-3f2e-4d1c-9b8a-7f6e5d4c3b2a"
-
-
-@pytest.fixture(params=DYNAMO_BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    yield from make_backend(request.param, request)
-
-
-@pytest.fixture
-def operator(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletService) -> Iterator[Operator]:
-    with serve_operator(monkeypatch, backend, wallet) as operator:
-        yield operator
 
 
 def playhub_round(round_id: str, **changes: str) -> dict[str, str]:

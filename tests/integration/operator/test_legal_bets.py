@@ -7,31 +7,24 @@ default: EUR, every game, 17 lines).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import responses
-from conftest import DYNAMO_BACKENDS, Backend, make_backend
-from support.operator import CORE, Operator, playhub_requests, serve_operator
+from conftest import Backend
+from support.operator import CORE, Operator, playhub_requests
 
 from devtools.core_api_stub import CURRENCIES
 from playhub_wallet.legal_bets import PLAYHUB_DEFAULT_EUR
-from playhub_wallet.wallet import WalletService
 
 FRC_ID = "7d6c5b4a-3f2e-4d1c-9b8a-7f6e5d4c3b2a"
 
 
-@pytest.fixture(params=DYNAMO_BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    yield from make_backend(request.param, request)
-
-
 @pytest.fixture
-def operator(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletService) -> Iterator[Operator]:
-    with serve_operator(monkeypatch, backend, wallet) as operator:
-        responses.post(f"{CORE}/free-rounds", json={"id": FRC_ID, "external_id": "any"})
-        yield operator
+def operator(operator: Operator) -> Operator:
+    """The conftest's, with Playhub accepting every campaign."""
+    responses.post(f"{CORE}/free-rounds", json={"id": FRC_ID, "external_id": "any"})
+    return operator
 
 
 def campaign(**changes: Any) -> dict[str, Any]:
