@@ -172,7 +172,7 @@ class WalletService:
     def _settle(
         self, reads: Reads, decide: Callable[[Snapshot], rules.Decision], ctx: rules.Context, deadline: float
     ) -> CallbackResult:
-        def attempt() -> rules.Replay | rules.Apply:
+        def attempt() -> tuple[rules.Replay | rules.Apply, int]:
             nonlocal reads
             while True:
                 snapshot = self._ledger.load(reads)
@@ -186,17 +186,19 @@ class WalletService:
                 if not isinstance(decision, rules.ReadOtherWallet):
                     break
                 reads = replace(reads, wallet=decision.wallet)
+            # The places of the entry's own wallet (a refund may credit the stake back to another
+            # currency's wallet), known before the commit: a 500 after the money moved would be
+            # answered to every retry of it.
+            places = self._places(decision.entry.wallet.currency)
             if isinstance(decision, rules.Apply):
                 self._ledger.commit(decision.plan)
-            return decision
+            return decision, places
 
-        decision = self._with_retries(deadline, attempt)
+        decision, places = self._with_retries(deadline, attempt)
         if isinstance(decision, rules.Replay):
             balance, replayed = decision.balance, True
         else:
             balance, replayed = _balance_after(decision.entry), False
-        # The entry's own wallet: a refund may credit the stake back to another currency's wallet.
-        places = self._places(decision.entry.wallet.currency)
         response = TransactionResponse(balance=format_amount(balance, places), tx_id=decision.entry.our_tx_id)
         return CallbackResult(response, decision.entry, replayed)
 

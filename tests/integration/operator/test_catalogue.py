@@ -10,6 +10,7 @@ Runs on moto and DynamoDB Local; Playhub's Core API is recorded with responses.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -24,10 +25,11 @@ from devtools.core_api_stub import CURRENCIES, GAMES
 from playhub_wallet.catalogue import Currencies, Currency
 from playhub_wallet.dynamodb.catalogue import CatalogueTable
 from playhub_wallet.dynamodb.keys import CURRENCIES_KEY
+from playhub_wallet.models import Action
 from playhub_wallet.money import CurrencyTable
 from playhub_wallet.runtime import build_wallet
 from playhub_wallet.settings import Settings
-from playhub_wallet.state import WalletKey
+from playhub_wallet.state import EntryKey, WalletKey
 from playhub_wallet.wallet import WalletService
 
 
@@ -180,6 +182,31 @@ def test_a_callback_in_a_currency_the_catalogue_lost_is_500_and_writes_nothing(
         {"message": "internal server error", "details": "currency EUR is not in Playhub's catalogue"},
     )
     assert backend.view.wallet(player.wallet_key).balance == 10
+
+
+def test_a_refund_into_a_wallet_whose_currency_is_lost_is_500_before_any_write_and_lands_once_later(
+    catalogue_places: WalletService, backend: Backend
+) -> None:
+    """The refund names the player's EUR session but credits the XCOIN wallet its bet came from:
+    that wallet's places must be known before the commit, or every retry would be a 500 again."""
+    from conftest import open_funded_session
+
+    coin = open_funded_session(catalogue_places, "0.00100000", currency="XCOIN", player_id="p-two")
+    euro = open_funded_session(catalogue_places, "10.00", currency="EUR", player_id="p-two")
+    bet = Playhub().bet(coin.session_id, "0.00000005")
+    listed = CatalogueTable(backend.table).currencies()
+    assert listed is not None
+    CatalogueTable(backend.table).put_currencies(Currencies(listed.currencies[:1], 2))  # XCOIN delisted
+
+    lost = Playhub().refund(euro.session_id, bet.payload["tx_id"])
+
+    assert lost.status == 500
+    assert backend.view.wallet(coin.wallet_key).balance == Decimal("0.00099995")
+    assert backend.ledger.entry(EntryKey(Action.REFUND, lost.payload["tx_id"])) is None
+    CatalogueTable(backend.table).put_currencies(listed)  # listed again (or an override set)
+    landed = Playhub().send(lost.payload)
+    assert (landed.status, landed.body["balance"]) == (200, "0.00100000")
+    assert Playhub().send(lost.payload).body == landed.body
 
 
 # The scheduled load -----------------------------------------------------------------------
