@@ -151,6 +151,10 @@ class CoreApiStub:
 
     def _free_rounds(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         if (method, path) == ("POST", "/free-rounds"):
+            required = ("external_id", "external_cid", "game_id", "currency", "quantity", "bet_line", "valid_from")
+            missing = [name for name in required if body.get(name) in (None, "")]
+            if missing:
+                return 400, {"message": "bad request", "details": f"missing {', '.join(missing)}"}
             if any(c["external_id"] == body.get("external_id") for c in self.campaigns.values()):
                 return 409, {"message": "free rounds campaign already exists", "details": body.get("external_id")}
             if datetime.fromisoformat(body["valid_from"].replace("Z", "+00:00")) <= datetime.now(UTC):

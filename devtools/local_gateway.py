@@ -57,6 +57,7 @@ DEFAULT_WORKERS = 4
 INTEGRATION_TIMEOUT_SECONDS = 29.0  # API Gateway's limit on a Lambda integration
 # The demo wallet: one session id and one funding reference, so a restart finds them again
 # (deposits are idempotent on their reference) instead of topping the wallet up.
+LOCAL_EXTCID = "local-casino"
 DEMO_PLAYER, DEMO_CURRENCY, DEMO_GAME = "demo-player", "EUR", "ph_limbo_97"
 DEMO_FUNDING, DEMO_REFERENCE = "100.00", "demo-funding"
 # Headers API Gateway does not pass through from a proxy response (it renames them).
@@ -632,6 +633,7 @@ def serve(
         "DYNAMODB_ENDPOINT": endpoint,
         "PLAYHUB_CORE_URL": core_url,
         "PLAYHUB_CID": os.environ.get("PLAYHUB_CID", LOCAL_CID),
+        "PLAYHUB_EXTCID": os.environ.get("PLAYHUB_EXTCID", LOCAL_EXTCID),  # our casino id: campaigns need one
         "API_KEYS": api_keys,
         "POWERTOOLS_TRACE_DISABLED": "true",  # the stack's defaults: Tracing=Disabled, LogLevel=INFO
         "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -242,6 +242,14 @@ def test_the_catalogue_loads_hourly_and_may_wait_for_playhubs_slow_games_list() 
     ]
 
 
+def test_the_catalogue_is_loaded_during_the_deploy_before_any_callback_runs() -> None:
+    """Callbacks take decimal places from the catalogue: none may start before its first load."""
+    assert RESOURCES["CatalogueLoad"]["Type"] == "Custom::PlayhubCatalogue"
+    assert RESOURCES["CatalogueLoad"]["Properties"]["ServiceToken"] == {"Fn::GetAtt": ["CatalogueFunction", "Arn"]}
+    for function in CALLBACKS:
+        assert RESOURCES[function]["DependsOn"] == "CatalogueLoad", function
+
+
 def test_reconciliation_runs_on_a_schedule_and_reads_only_through_indexes() -> None:
     function = RESOURCES["ReconciliationFunction"]["Properties"]
     (event,) = function["Events"].values()

@@ -45,9 +45,9 @@ class Game:
     thumbnail: str = ""
 
     def supports_locale(self, locale: str) -> bool:
-        """The locale itself, or its language, is one the game lists: "en_us" plays where "en" is listed."""
-        language = locale.split("_", 1)[0]
-        return locale in self.locales or language in {listed.split("_", 1)[0] for listed in self.locales}
+        """The game lists the locale itself, or its bare language: "en_us" plays where "en" is
+        listed, but not where only "en_gb" is."""
+        return locale in self.locales or locale.split("_", 1)[0] in self.locales
 
 
 def normalise_locales(listed: str | Iterable[str]) -> tuple[str, ...]:

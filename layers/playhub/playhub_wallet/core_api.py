@@ -126,7 +126,7 @@ class FreeRounds(_Model):
 
 class CreateFreeRoundsRequest(_Model):
     external_id: str = Field(min_length=1)  # ours; Playhub accepts each one once
-    external_cid: str | None = None  # our casino id (extcid); left out when we have none
+    external_cid: str  # our casino id (extcid), required here (optional at game creation)
     game_id: str
     currency: str
     quantity: int = Field(ge=1, le=99)

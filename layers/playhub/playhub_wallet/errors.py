@@ -101,6 +101,13 @@ class CatalogueNotLoaded(PlayhubError):
     message = "game catalogue not loaded"
 
 
+class NotConfigured(PlayhubError):
+    """The stack lacks a setting this request needs (a deployment to fix, not the caller's input)."""
+
+    status = 503
+    message = "not configured"
+
+
 class UpstreamError(PlayhubError):
     """Playhub's Core API answered with an error."""
 

@@ -5,10 +5,13 @@ See docs/playhub-contract.md, "Money".
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Mapping
 from decimal import Context, Decimal, Inexact, Rounded
+
+_log = logging.getLogger(__name__)
 
 # The house rule: a plain decimal string, no sign, no exponent, no leading zeros.
 AMOUNT_PATTERN = re.compile(r"^(0|[1-9]\d{0,17})(\.\d+)?$")
@@ -81,6 +84,7 @@ class CurrencyTable:
             if self._read_at is None:
                 raise  # nothing to go by: the caller's fault handling decides (a 500 for a callback)
             # A stale table beats none: decimal places of a listed currency do not change in minutes.
+            _log.warning("currency table not read again; the previous one is kept", exc_info=True)
         self._read_at = self._clock()
 
 

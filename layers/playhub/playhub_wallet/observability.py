@@ -7,6 +7,7 @@ stack's choice (parameter Tracing): when it is off, the X-Ray SDK is neither dep
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -46,6 +47,10 @@ def build_tracer() -> Tracer:
 
     return Tracer()
 
+
+# Most operator requests and refused callbacks count nothing of their own: powertools would log
+# a warning for each of them.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 logger = Logger()
 metrics = Metrics()

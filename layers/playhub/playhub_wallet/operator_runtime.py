@@ -61,7 +61,11 @@ def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, t
 
     core = client(core_settings.core_api_read_timeout_seconds)
     catalogue = PlayhubCatalogue(CatalogueTable(table), core, client(core_settings.games_read_timeout_seconds))
-    currencies = CurrencyTable(settings.currency_decimal_places, source=catalogue.currency_places)
+    # One cache of Playhub's currencies per container, the catalogue's: a code it just learned
+    # from Playhub (a launch's) is known at once to the transfers and the formatting.
+    currencies = CurrencyTable(
+        settings.currency_decimal_places, source=catalogue.currency_places, max_age_seconds=0, unknown_retry_seconds=0
+    )
     wallet = build_wallet(settings, CallbackLedger(table), currencies)
     accounts = AccountTable(table)
     legal_bets = LegalBetsTables(LegalBetsTable(table))

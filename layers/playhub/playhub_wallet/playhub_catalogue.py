@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from playhub_wallet.catalogue import CatalogueStore, Currencies, Currency, Game, GamesLoaded, normalise_locales
 from playhub_wallet.core_api import call_playhub
 from playhub_wallet.errors import BadRequest, CatalogueNotLoaded, UpstreamError
+from playhub_wallet.money import CURRENCY_PATTERN, MAX_DECIMAL_PLACES
+from playhub_wallet.observability import logger
 
 if TYPE_CHECKING:
     from playhub_wallet.core_api import CoreApiClient
@@ -77,9 +79,8 @@ class PlayhubCatalogue:
         return found
 
     def currency_places(self) -> dict[str, int]:
-        """Decimal places by code, as the table has them: the source of the operator's CurrencyTable."""
-        found = self._store.currencies()
-        return found.places() if found else {}
+        """Decimal places by code, from this cache (the source of the operator's CurrencyTable)."""
+        return self.currencies().places()
 
     def refresh_currencies(self) -> Currencies:
         return self._ask_playhub()
@@ -90,12 +91,17 @@ class PlayhubCatalogue:
     def _ask_playhub(self) -> Currencies:
         self._asked_playhub_at = self._clock()
         listed = call_playhub(self._core.currencies)
-        if not listed:  # never replace what we have with nothing
+        # What money.py can hold exactly; a code with other places is left out (so refused), not bent.
+        usable = {
+            c.code: Currency(c.code, c.name, c.symbol, c.decimal_places, c.is_crypto, c.is_virtual)
+            for c in listed
+            if 0 <= c.decimal_places <= MAX_DECIMAL_PLACES and CURRENCY_PATTERN.fullmatch(c.code)
+        }
+        if skipped := sorted({c.code for c in listed} - set(usable)):
+            logger.warning("catalogue currencies left out", extra={"codes": skipped[:50]})
+        if not usable:  # never replace what we have with nothing
             raise UpstreamError("Playhub listed no currencies")
-        currencies = Currencies(
-            tuple(Currency(c.code, c.name, c.symbol, c.decimal_places, c.is_crypto, c.is_virtual) for c in listed),
-            int(self._wall_clock()),
-        )
+        currencies = Currencies(tuple(usable.values()), int(self._wall_clock()))
         self._store.put_currencies(currencies)
         self._cached, self._read_at = currencies, self._clock()
         return currencies
@@ -124,7 +130,9 @@ class PlayhubCatalogue:
         listed = call_playhub(self._games_core.games)
         if not listed:  # a glitch must not delist every game
             raise UpstreamError("Playhub listed no games")
-        games = [Game(g.id, g.title, normalise_locales(g.locales), g.free_spins, g.thumbnail) for g in listed]
+        # One item per id (a batch write refuses the same key twice): the last listing of an id wins.
+        by_id = {g.id: Game(g.id, g.title, normalise_locales(g.locales), g.free_spins, g.thumbnail) for g in listed}
+        games = list(by_id.values())
         dropped = self._store.replace_games(games, int(self._wall_clock()))
         return len(games), dropped
 

@@ -44,6 +44,9 @@ def runtime() -> Runtime:
     settings = Settings.from_environment()
     table = table_from_environment(settings)
     # Playhub's decimal places, as the catalogue refresh cached them in the table; overrides on top.
-    currencies = CurrencyTable(settings.currency_decimal_places, source=CatalogueTable(table).currency_places)
+    # A code missing from it is read again at most once a second: a launch may just have added it.
+    currencies = CurrencyTable(
+        settings.currency_decimal_places, source=CatalogueTable(table).currency_places, unknown_retry_seconds=1.0
+    )
     ledger = CallbackLedger(table)
     return Runtime(settings, build_wallet(settings, ledger, currencies), settings.callback_key_source(), currencies)

@@ -10,6 +10,7 @@ Runs on moto and DynamoDB Local; Playhub's Core API is recorded with responses.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -91,6 +92,9 @@ def test_a_currency_new_to_us_is_looked_up_at_playhub_once_before_it_is_refused(
     cached = CatalogueTable(backend.table).currencies()
     assert cached is not None
     assert cached.find("BTC") is not None
+    # What the launch learned, the transfers know at once (one cache per container).
+    funded = operator.deposit("p-new", "0.00000001", "btc-1", "BTC")
+    assert (funded[0], funded[1]["balance"]) == (200, "0.00000001")
 
 
 def test_before_the_first_load_a_launch_is_503_not_a_guess(
@@ -244,6 +248,34 @@ def test_the_catalogue_function_loads_everything_and_drops_delisted_games(
     assert emitted_metrics(capsys.readouterr().out)["CatalogueGames"] == [4.0]
 
 
+def test_what_the_ledger_cannot_hold_exactly_is_left_out_and_a_game_listed_twice_is_one_game(
+    operator: Operator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    odd = [
+        {**CURRENCIES[0], "code": "WEI", "decimal_places": 18},  # more places than a ledger amount has
+        {**CURRENCIES[0], "code": "NEG", "decimal_places": -1},
+        {**CURRENCIES[0], "code": "bad code", "decimal_places": 2},
+    ]
+    responses.get(f"{CORE}/currencies", json=CURRENCIES + odd)
+    twice = {**GAMES[0], "id": "ph_new_97", "locales": "en-US,FR"}
+    responses.get(f"{CORE}/games", json=[*GAMES, twice, {**twice, "title": "New, again"}])
+
+    report = invoke_catalogue_function(monkeypatch, operator)
+
+    assert (report["currencies"], report["games"]) == (10, 5)
+    assert (
+        operator.deposit("p-wei", "1", "wei-1", "WEI")[1]["details"]
+        == "currency: WEI is not a currency Playhub supports"
+    )
+    assert [g["title"] for g in operator.call("GET", "/games")[1] if g["id"] == "ph_new_97"] == ["New, again"]
+    # It lists en_us and fr: a region of fr plays, English only as listed.
+    assert [operator.launch("p-loc", game_id="ph_new_97", locale=loc)[0] for loc in ("en_us", "fr_ca", "en_gb")] == [
+        200,
+        200,
+        400,
+    ]
+
+
 @pytest.mark.parametrize("empty", ["/games", "/currencies"])
 def test_an_empty_or_failed_answer_keeps_the_catalogue_we_have(
     operator: Operator, empty: str, monkeypatch: pytest.MonkeyPatch
@@ -263,11 +295,31 @@ def test_a_launch_never_waits_for_the_games_download(operator: Operator) -> None
     assert [call.request.url for call in responses.calls if "/games" in str(call.request.url)] == []
 
 
-def test_an_override_sets_the_places_of_a_currency(operator: Operator) -> None:
-    parts = operator.parts
-    overridden = CurrencyTable({"BTC": 6}, source=parts.catalogue.currency_places)
+def test_an_override_reaches_the_callbacks_and_the_operator_as_deployed(
+    operator: Operator, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CURRENCY_DECIMAL_PLACES over Playhub's places, in both composition roots as they read the
+    environment (the other tests hand the callbacks a fixed table)."""
+    from playhub_wallet import runtime
+    from playhub_wallet.operator_runtime import build_operator_runtime
+    from playhub_wallet.settings import CoreApiSettings
 
-    assert (overridden.places("BTC"), overridden.places("KWD")) == (6, 3)
+    environment = {"TABLE_NAME": backend.table_name, "CALLBACK_KEYS": "k", "CURRENCY_DECIMAL_PLACES": '{"BTC": 6}'}
+    if backend.client.meta.endpoint_url.startswith("http://127.0.0.1"):
+        environment["DYNAMODB_ENDPOINT"] = backend.client.meta.endpoint_url
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    runtime.runtime.cache_clear()
+    try:
+        callbacks = runtime.runtime().currencies
+    finally:
+        runtime.runtime.cache_clear()
+    core = CoreApiSettings(playhub_core_url=CORE, playhub_cid="cid", api_keys="k")
+    operators = build_operator_runtime(Settings.from_environment(), core, backend.table).currencies
+
+    for currencies in (callbacks, operators):
+        assert (currencies.places("BTC"), currencies.places("KWD"), currencies.places("JPY")) == (6, 3, 0)
+        assert not currencies.knows("XYZ")
 
 
 def test_wallet_balances_of_a_delisted_currency_still_show(
@@ -302,3 +354,72 @@ def test_the_catalogue_launch_and_transfer_policies_allow_what_they_send(
     assert refresh <= allowed("CatalogueFunction"), sorted(refresh - allowed("CatalogueFunction"))
     assert launch <= allowed("LaunchFunction"), sorted(launch - allowed("LaunchFunction"))
     assert transfer <= allowed("OperatorFunction"), sorted(transfer - allowed("OperatorFunction"))
+
+
+# The first load, during the deploy -------------------------------------------------------
+
+RESPONSE_URL = "https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/answer?sig=1"
+
+
+def deploy_event(request_type: str) -> dict[str, Any]:
+    """What CloudFormation sends the catalogue function for the CatalogueLoad custom resource."""
+    return {
+        "RequestType": request_type,
+        "ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:catalogue",
+        "ResponseURL": RESPONSE_URL,
+        "StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/playhub/1",
+        "RequestId": "4f1e2d3c-0000-4000-8000-000000000001",
+        "LogicalResourceId": "CatalogueLoad",
+        "ResourceType": "Custom::PlayhubCatalogue",
+        "ResourceProperties": {},
+    }
+
+
+def deploy(monkeypatch: pytest.MonkeyPatch, operator: Operator, request_type: str) -> dict[str, Any]:
+    function = handler_module("catalogue")
+    monkeypatch.setattr(function, "operator_runtime", lambda: operator.parts)
+    responses.put(RESPONSE_URL)
+    function.lambda_handler(deploy_event(request_type), FakeLambdaContext())
+    (answered,) = [call for call in responses.calls if call.request.url == RESPONSE_URL]
+    assert answered.request.headers["Content-Type"] == ""  # the presigned S3 URL allows no other
+    assert isinstance(answered.request.body, bytes)
+    body: dict[str, Any] = json.loads(answered.request.body)
+    return body
+
+
+def test_the_deploy_loads_the_catalogue_and_tells_cloudformation(
+    operator: Operator, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    responses.get(f"{CORE}/currencies", json=CURRENCIES)
+    responses.get(f"{CORE}/games", json=GAMES[:2])
+
+    answer = deploy(monkeypatch, operator, "Create")
+
+    assert answer["Status"] == "SUCCESS"
+    assert answer["Reason"] == "catalogue loaded: 10 currencies, 2 games"
+    assert (answer["Data"], answer["LogicalResourceId"]) == ({"currencies": 10, "games": 2}, "CatalogueLoad")
+    assert answer["RequestId"] == deploy_event("Create")["RequestId"]
+    loaded = CatalogueTable(backend.table).games_loaded()
+    assert loaded is not None
+    assert loaded.count == 2
+
+
+def test_a_failed_load_at_deploy_is_reported_not_a_failed_deploy(
+    operator: Operator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first deploy may run before Playhub's API key is in the secret the stack just created."""
+    responses.get(f"{CORE}/currencies", status=401, json={"message": "wrong signature", "details": ""})
+
+    answer = deploy(monkeypatch, operator, "Create")
+
+    assert answer["Status"] == "SUCCESS"
+    assert answer["Reason"].startswith("catalogue not loaded (UpstreamError)")
+    assert answer["Data"] == {}
+    assert len(operator.call("GET", "/games")[1]) == 4  # what was there stays
+
+
+def test_deleting_the_stack_asks_playhub_nothing(operator: Operator, monkeypatch: pytest.MonkeyPatch) -> None:
+    answer = deploy(monkeypatch, operator, "Delete")
+
+    assert (answer["Status"], answer["Reason"]) == ("SUCCESS", "nothing to do on delete")
+    assert [call.request.url for call in responses.calls if CORE in str(call.request.url)] == []

@@ -274,21 +274,25 @@ def test_a_campaign_is_created_traced_extended_and_cancelled(operator: Operator)
     assert operator.call("GET", "/campaigns/spring-1")[1]["status"] == "cancelled"
 
 
-def test_without_a_casino_id_neither_launch_nor_campaign_sends_one(
+def test_without_a_casino_id_a_launch_leaves_it_out_and_a_campaign_is_refused_before_playhub(
     operator: Operator, backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """PLAYHUB_EXTCID unset: the field is left out, never filled with our own Playhub cid."""
+    """PLAYHUB_EXTCID unset: never our own Playhub cid in its place. extcid is optional at game
+    creation, so it is left out; a campaign's external_cid is required by Playhub's schema, so a
+    campaign cannot be created until the stack names our casino (a 503 that says how)."""
     use_operator_runtime(monkeypatch, backend, extcid=None)
-    responses.post(f"{CORE}/free-rounds", json={"id": FRC_ID, "external_id": "spring-1"})
 
-    assert operator.launch("p-noext")[0] == 200
-    assert operator.call("POST", "/campaigns", CAMPAIGN)[0] == 201
+    launched = operator.launch("p-noext")
+    refused = operator.call("POST", "/campaigns", CAMPAIGN)
 
-    launched, created = playhub_requests("/game-create-new")[-1], playhub_requests("/free-rounds")[-1]
-    assert "extcid" not in launched
-    assert "external_cid" not in created
-    assert [name for name, value in launched.items() if value == CID] == ["cid"]
-    assert [name for name, value in created.items() if value == CID] == ["cid"]
+    assert launched[0] == 200
+    sent = playhub_requests("/game-create-new")[-1]
+    assert "extcid" not in sent
+    assert [name for name, value in sent.items() if value == CID] == ["cid"]
+    assert (refused[0], refused[1]["message"]) == (503, "not configured")
+    assert "PlayhubExternalClientId" in refused[1]["details"]
+    assert playhub_requests("/free-rounds") == []
+    assert backend.campaigns.campaign("spring-1") is None
 
 
 def test_a_campaign_id_reused_for_another_campaign_is_409(operator: Operator) -> None:
