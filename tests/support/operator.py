@@ -49,10 +49,17 @@ class Operator:
 
 
 def use_operator_runtime(
-    monkeypatch: pytest.MonkeyPatch, backend: Backend, *, extcid: str | None = "casino-7"
+    monkeypatch: pytest.MonkeyPatch,
+    backend: Backend,
+    *,
+    extcid: str | None = "casino-7",
+    places: dict[str, int] | None = None,
 ) -> OperatorRuntime:
-    """The operator's and launch's composition root on this backend, with Playhub at CORE."""
-    settings = Settings(table_name=backend.table_name, callback_keys="local-callback-key")
+    """The operator's and launch's composition root on this backend, with Playhub at CORE (and
+    places: CURRENCY_DECIMAL_PLACES)."""
+    settings = Settings(
+        table_name=backend.table_name, callback_keys="local-callback-key", currency_decimal_places=places or {}
+    )
     core = CoreApiSettings(playhub_core_url=CORE, playhub_cid=CID, api_keys="api-key", playhub_extcid=extcid)
     parts = build_operator_runtime(settings, core, backend.table)
     monkeypatch.setattr(operator_api, "operator_runtime", lambda: parts)

@@ -423,3 +423,21 @@ def test_deleting_the_stack_asks_playhub_nothing(operator: Operator, monkeypatch
 
     assert (answer["Status"], answer["Reason"]) == ("SUCCESS", "nothing to do on delete")
     assert [call.request.url for call in responses.calls if CORE in str(call.request.url)] == []
+
+
+def test_a_delisted_currency_can_be_paid_out_once_the_deployment_sets_its_places(
+    operator: Operator, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    operator.deposit("p-gbp", "5.00", "gbp-1", "GBP")
+    backend.table.put({**CURRENCIES_KEY, "currencies": [c for c in CURRENCIES if c["code"] != "GBP"], "fetched_at": 3})
+    responses.get(f"{CORE}/currencies", json=[c for c in CURRENCIES if c["code"] != "GBP"])
+    out = {"amount": "5.00", "reference": "gbp-out"}
+
+    use_operator_runtime(monkeypatch, backend)
+    refused = operator.call("POST", "/players/p-gbp/wallets/GBP/withdrawals", out)
+    use_operator_runtime(monkeypatch, backend, places={"GBP": 2})  # redeployed with the override
+    paid = operator.call("POST", "/players/p-gbp/wallets/GBP/withdrawals", out)
+
+    assert (refused[0], refused[1]["details"]) == (400, "currency: GBP is not a currency Playhub supports")
+    assert (paid[0], paid[1]["balance"]) == (200, "0.00")
+    assert operator.launch("p-gbp", currency="GBP")[0] == 400  # Playhub would not launch it anyway
