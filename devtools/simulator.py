@@ -405,7 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from playhub_ops.client import OperatorClient  # noqa: PLC0415 - only for deployed stacks
 
         client = OperatorClient(args.url, iam=True)
-        signer = lambda method, url, data, headers: client._sigv4(method, url, data, headers, None)  # noqa: E731
+        signer = client.sign
     transcript = args.rounds <= 20
     simulator = Simulator(
         HttpTransport(args.url, signer), args.key, seed=args.seed, transcript=transcript, one_url=args.single_url

@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from playhub_ops.client import OperatorClient  # noqa: PLC0415
 
         client = OperatorClient(url, iam=True)
-        signer = lambda method, target, data, headers: client._sigv4(method, target, data, headers, None)  # noqa: E731
+        signer = client.sign
 
     where = f"{url.rstrip('/')}/callback" if args.single_url else f"{url} (/balance, /bet, /win, /refund)"
     print(f"certifying {where} with {args.rounds} rounds")

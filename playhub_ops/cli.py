@@ -1,7 +1,8 @@
-"""python -m playhub_ops [--url URL] [--json] COMMAND ...
+"""playhub-ops COMMAND ... [--url URL] [--json] [--iam]   (or: python -m playhub_ops ...)
 
-Against the local stack by default (`make run`), or a deployed one (--url of the stack's
-OperatorApiUrl output; requests are then signed with your AWS credentials).
+Against the local stack by default (`make run`, http://127.0.0.1:3000), or a deployed one:
+--url, or PLAYHUB_OPERATOR_URL, set to the stack's OperatorApiUrl output; requests to an
+execute-api URL are signed with your AWS credentials (SigV4). The options go anywhere on the line.
 """
 
 from __future__ import annotations
@@ -14,22 +15,52 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from playhub_ops.client import DEFAULT_URL, OperatorApiError, OperatorClient
+from playhub_ops.client import DEFAULT_URL, MissingCredentials, OperatorApiError, OperatorClient, OperatorUnreachable
+
+
+def _global_options(defaults: bool) -> argparse.ArgumentParser:
+    """--url, --json and --iam: on the main parser with their defaults, and on every command
+    without (argparse.SUPPRESS), so that they work before or after the command."""
+    options = argparse.ArgumentParser(add_help=False)
+
+    def default(value: Any) -> Any:
+        return value if defaults else argparse.SUPPRESS
+
+    options.add_argument(
+        "--url",
+        default=default(os.environ.get("PLAYHUB_OPERATOR_URL", DEFAULT_URL)),
+        help=f"the operator API: a stack's OperatorApiUrl output (default: $PLAYHUB_OPERATOR_URL or {DEFAULT_URL})",
+    )
+    options.add_argument("--json", action="store_true", default=default(False), help="print the API's JSON")
+    options.add_argument(
+        "--iam",
+        action=argparse.BooleanOptionalAction,
+        default=default(None),
+        help="sign with SigV4 (default: when the URL is an execute-api URL)",
+    )
+    return options
+
+
+class _Commands:
+    """Adds each command (and each campaign or legal-bets action) with the global options."""
+
+    def __init__(self, subparsers: Any) -> None:
+        self._subparsers = subparsers
+        self._options = _global_options(defaults=False)
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = self._subparsers.add_parser(name, parents=[self._options], **kwargs)
+        return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="playhub-ops", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="playhub-ops",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_global_options(defaults=True)],
     )
-    parser.add_argument("--url", default=os.environ.get("PLAYHUB_OPERATOR_URL", DEFAULT_URL))
-    parser.add_argument("--json", action="store_true", help="print the API's JSON, for scripts")
-    parser.add_argument(
-        "--iam",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="sign with SigV4 (default: when the URL is an execute-api URL)",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = _Commands(parser.add_subparsers(dest="command", required=True))
 
     launch = commands.add_parser("launch", help="start a game for a player")
     launch.add_argument("player_id")
@@ -73,8 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_legal_bets(commands: Any) -> None:
-    legal = commands.add_parser("legal-bets", help="the legal bets table we gave Playhub").add_subparsers(
-        dest="action", required=True
+    legal = _Commands(
+        commands.add_parser("legal-bets", help="the legal bets table we gave Playhub").add_subparsers(
+            dest="action", required=True
+        )
     )
     legal_show = legal.add_parser("show", help="every table, or one currency's (and a game's)")
     legal_show.add_argument("currency", nargs="?")
@@ -86,8 +119,8 @@ def _add_legal_bets(commands: Any) -> None:
 
 
 def _add_campaign(commands: Any) -> None:
-    campaign = commands.add_parser("campaign", help="free-rounds campaigns").add_subparsers(
-        dest="action", required=True
+    campaign = _Commands(
+        commands.add_parser("campaign", help="free-rounds campaigns").add_subparsers(dest="action", required=True)
     )
     create = campaign.add_parser("create")
     create.add_argument("external_id")
@@ -257,15 +290,25 @@ def _text(value: Any) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    client = OperatorClient(args.url, iam=args.iam)
+    """Every failure is one line on stderr: 1 when the API refused, 2 when it could not be asked."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        client = OperatorClient(args.url, iam=args.iam)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         answer = run(args, client)
     except OperatorApiError as error:
-        print(f"error: {error.status} {error.message}: {error.details}", file=sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
         return 1
-    except OSError as error:
-        print(f"error: cannot reach {args.url}: {error}", file=sys.stderr)
+    except OperatorUnreachable as error:
+        local = args.url.startswith(("http://127.0.0.1", "http://localhost"))
+        print(f"error: {error}" + (" (is `make run` running?)" if local else ""), file=sys.stderr)
+        return 2
+    except MissingCredentials as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     print(json.dumps(answer, indent=2) if args.json else render(args.command, answer))
     return 0

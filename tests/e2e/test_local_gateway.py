@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from e2e.make_run import MakeRun
@@ -382,6 +383,28 @@ def test_a_round_and_a_live_campaign_as_playhub_and_we_see_them_over_http(gatewa
     assert code == 0, live
     assert "differences  none" in live
     assert "face_value   3.30" in live  # 3 rounds x 1.10, line 1 of the default table
+
+
+def test_pip_install_gives_a_playhub_ops_command_and_a_client_to_import(gateway: Gateway, tmp_path: Path) -> None:
+    """`pip install .` in a fresh venv, as a casino backend would; then both against make run."""
+    venv = tmp_path / "venv"
+    assert run([sys.executable, "-m", "venv", str(venv)]).returncode == 0
+    installed = run([str(venv / "bin" / "pip"), "install", "--quiet", str(ROOT)], timeout=600)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+
+    command = run([str(venv / "bin" / "playhub-ops"), "balance", "demo-player", "--url", gateway.base_url, "--json"])
+    script = (
+        "from playhub_ops import OperatorClient\n"
+        f"client = OperatorClient({gateway.base_url!r})\n"
+        "entries = list(client.transactions('demo-player', 'EUR', page_size=1))\n"
+        "print(len(entries), entries[-1]['action'])\n"
+    )
+    imported = run([str(venv / "bin" / "python"), "-I", "-c", script])
+
+    assert command.returncode == 0, command.stderr
+    assert json.loads(command.stdout)["wallets"][0]["currency"] == "EUR"
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.split()[1] == "deposit"  # the oldest entry: the demo's funding
 
 
 def test_the_readme_session_works_as_written(gateway: Gateway) -> None:

@@ -52,3 +52,91 @@ def test_the_stub_answers_only_correctly_signed_requests(stub: CoreApiStub) -> N
     with pytest.raises(CoreApiError) as failure:
         CoreApiClient(stub.url, "cid", lambda: "another-key").currencies()
     assert failure.value.status == 401
+
+
+# The command line: options anywhere, one line per failure ---------------------------------
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from playhub_ops.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--url", "http://127.0.0.1:3999", "--json", "balance", "alice"],
+        ["balance", "alice", "--url", "http://127.0.0.1:3999", "--json"],
+        ["balance", "--json", "alice", "--url", "http://127.0.0.1:3999"],
+    ],
+)
+def test_the_global_options_work_anywhere_on_the_line(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    responses.get("http://127.0.0.1:3999/players/alice/wallets", json={"player_id": "alice", "wallets": []})
+
+    code, out, _ = run_cli(capsys, *args)
+
+    assert (code, json.loads(out)) == (0, {"player_id": "alice", "wallets": []})
+
+
+def test_a_stopped_local_server_is_one_line_that_hints_at_make_run(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+
+    code, _, err = run_cli(capsys, "balance", "alice", "--url", f"http://127.0.0.1:{port}")
+
+    assert code == 2
+    assert err == f"error: cannot reach http://127.0.0.1:{port}: nothing listens there (is `make run` running?)\n"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("127.0.0.1:3000", "error: the operator API's URL needs http:// or https://"),
+        (
+            "https://abc.execute-api.eu-west-1.amazonaws.com/live",
+            "error: no AWS credentials to sign with: set AWS_PROFILE",
+        ),
+    ],
+)
+def test_a_url_without_scheme_or_missing_credentials_are_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, expected: str
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+
+    code, _, err = run_cli(capsys, "balance", "alice", "--url", url)
+
+    assert code == 2
+    assert err.startswith(expected)
+    assert err.count("\n") == 1
+
+
+@responses.activate
+def test_an_error_answer_is_one_line_without_an_empty_details_tail(capsys: pytest.CaptureFixture[str]) -> None:
+    responses.get("http://127.0.0.1:3000/campaigns/nope", status=404, json={"message": "not found", "details": ""})
+
+    code, _, err = run_cli(capsys, "campaign", "show", "nope")
+
+    assert (code, err) == (1, "error: 404 not found\n")
+
+
+@responses.activate
+def test_the_client_walks_every_page_of_a_history() -> None:
+    url = "http://127.0.0.1:3000/players/p/wallets/EUR/transactions"
+    page = {"transactions": [{"tx_id": "3"}, {"tx_id": "2"}], "next_cursor": "c2"}
+    responses.get(url, json=page, match=[responses.matchers.query_param_matcher({"limit": "2"})])
+    last = {"transactions": [{"tx_id": "1"}], "next_cursor": None}
+    responses.get(url, json=last, match=[responses.matchers.query_param_matcher({"limit": "2", "cursor": "c2"})])
+
+    entries = list(OperatorClient().transactions("p", "EUR", page_size=2))
+
+    assert [entry["tx_id"] for entry in entries] == ["3", "2", "1"]

@@ -344,6 +344,7 @@ def _campaign(parts: OperatorRuntime, campaign: Campaign) -> dict[str, Any]:
     """Our record, with what it gives away: the bet value of its line, and quantity x max_bet."""
     body = dict(campaign.__dict__)
     body["user_ids"] = list(campaign.user_ids) if campaign.user_ids is not None else None
+    body["created_at"] = _iso_time(campaign.created_at)  # ISO 8601, as every time the API answers
     value = parts.campaigns.bet_value(campaign)
     body["bet_value"] = None
     body["face_value"] = None
