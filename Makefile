@@ -35,7 +35,8 @@ demo: install
 
 # Certify a deployed stage: make smoke STAGE_URL=https://…/live [STACK=name | SECRET=arn | KEY=…]
 smoke: install
-	$(PY) -m devtools.smoke --url $(STAGE_URL) $(if $(STACK),--stack $(STACK)) $(if $(SECRET),--secret $(SECRET)) \
+	@if [ -z "$(STAGE_URL)$(STACK)" ]; then echo "error: make smoke needs STAGE_URL=https://…/live (or STACK=<stack name>)" >&2; exit 2; fi
+	$(PY) -m devtools.smoke $(if $(STAGE_URL),--url $(STAGE_URL)) $(if $(STACK),--stack $(STACK)) $(if $(SECRET),--secret $(SECRET)) \
 	  $(if $(KEY),--key $(KEY)) $(ARGS)
 
 test: install $(SAM)

@@ -12,9 +12,12 @@ import sys
 import time
 from collections.abc import Sequence
 
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+
 from playhub_wallet.dynamodb.reconciliation import ReconciliationTable
 from playhub_wallet.dynamodb.table import Table, create_client
 from playhub_wallet.reconciliation import Reconciler
+from playhub_wallet.state import StorageBusy
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,6 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except ValueError as exc:
         parser.error(str(exc))
+    except NoRegionError:
+        print("error: no AWS region: set AWS_REGION (or a profile's region), or --endpoint for a local table")
+        return 2
+    except (BotoCoreError, ClientError, StorageBusy) as exc:
+        print(f"error: cannot read table {args.table}: {_reason(exc)}")
+        return 2
     if args.json:
         print(
             json.dumps(
@@ -64,6 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"expected {m.expected}, found {m.found})"
             )
     return 1 if report.mismatches else 0
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'error')}: {error.get('Message', '')}".rstrip(": ")
+    return str(exc) or type(exc).__name__
 
 
 if __name__ == "__main__":

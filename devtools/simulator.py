@@ -410,12 +410,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulator = Simulator(
         HttpTransport(args.url, signer), args.key, seed=args.seed, transcript=transcript, one_url=args.single_url
     )
-    report = simulator.run(
-        args.rounds,
-        args.concurrency,
-        currency=args.currency,
-        progress=None if transcript else _progress_bar(args.rounds),
-    )
+    try:
+        report = simulator.run(
+            args.rounds,
+            args.concurrency,
+            currency=args.currency,
+            progress=None if transcript else _progress_bar(args.rounds),
+        )
+    except requests.ConnectionError:
+        local = args.url.startswith(("http://127.0.0.1", "http://localhost"))
+        hint = ": start it with `make run` in another terminal" if local else ""
+        print(f"error: nothing answers at {args.url}{hint}", file=sys.stderr)
+        return 2
+    except RuntimeError as error:  # the stack refused the set-up (launch, deposit)
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(report.summary())
     return 0 if report.ok else 1
 

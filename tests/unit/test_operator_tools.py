@@ -140,3 +140,52 @@ def test_the_client_walks_every_page_of_a_history() -> None:
     entries = list(OperatorClient().transactions("p", "EUR", page_size=2))
 
     assert [entry["tx_id"] for entry in entries] == ["3", "2", "1"]
+
+
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        return int(unused.getsockname()[1])
+
+
+def test_make_demo_without_a_server_is_one_line_that_says_to_start_it(capsys: pytest.CaptureFixture[str]) -> None:
+    from devtools.simulator import main
+
+    url = f"http://127.0.0.1:{unused_port()}"
+    code = main(["--url", url, "--rounds", "2"])
+
+    assert code == 2
+    assert capsys.readouterr().err == f"error: nothing answers at {url}: start it with `make run` in another terminal\n"
+
+
+def test_reconcile_without_a_region_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from devtools.reconcile import main
+
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+
+    code = main(["--table", "ledger"])
+
+    assert code == 2
+    assert capsys.readouterr().out == (
+        "error: no AWS region: set AWS_REGION (or a profile's region), or --endpoint for a local table\n"
+    )
+
+
+def test_reconcile_of_a_table_that_is_not_there_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from moto import mock_aws
+
+    from devtools.reconcile import main
+
+    with mock_aws():
+        code = main(["--table", "no-such-table"])
+
+    assert code == 2
+    out = capsys.readouterr().out
+    assert out.startswith("error: cannot read table no-such-table: ResourceNotFoundException")
+    assert out.count("\n") == 1

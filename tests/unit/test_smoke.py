@@ -42,3 +42,24 @@ def test_the_stack_outputs_name_the_url_and_the_secret(aws: boto3.Session) -> No
 
     assert outputs["CallbackBaseUrl"].endswith("/live")
     assert outputs["CallbackKeySecret"].startswith("arn:aws:secretsmanager")
+
+
+def test_make_smoke_without_a_stage_is_one_line() -> None:
+    import subprocess
+
+    from devtools.template import ROOT
+
+    done = subprocess.run(
+        ["make", "--no-print-directory", "smoke", "STAGE_URL=", "STACK="],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    ours, make = done.stderr.splitlines()[-2:]  # and make's own line, which every failed target gets
+    assert done.returncode == 2
+    assert ours == "error: make smoke needs STAGE_URL=https://…/live (or STACK=<stack name>)"
+    assert make.startswith("make: *** [Makefile:")
+    assert make.endswith("smoke] Error 2")
