@@ -122,6 +122,7 @@ class FunctionPool:
         max_workers: int = 4,
         tracing: bool = False,
         log: Callable[[str], None] = print,
+        show_metrics: bool = True,
     ) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
@@ -132,6 +133,7 @@ class FunctionPool:
         self.max_workers = max_workers
         self.tracing = tracing  # with the X-Ray layer, as a stack deployed with Tracing=Active
         self.log = log
+        self.show_metrics = show_metrics  # False: the EMF lines (metrics on AWS) are not logged
         self.cold_starts = 0
         self._lock = threading.Lock()
         self._freed = threading.Condition(self._lock)  # a worker went idle, or a slot came free
@@ -369,6 +371,8 @@ class _Worker:
         label = f"{self.pool.function}[{self.pid}]"
         for raw in stream:
             text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if not self.pool.show_metrics and text.startswith('{"_aws"'):
+                continue  # a CloudWatch EMF document: on AWS it becomes metrics, not a log line
             for line in text.split("\r"):  # awslambdaric writes an error's lines joined by \r
                 self.pool.log(f"{label} {line}")
         stream.close()

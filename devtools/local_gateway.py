@@ -624,6 +624,8 @@ def serve(
         ("AWS_SECRET_ACCESS_KEY", "local"),
     ):
         os.environ.setdefault(name, default)
+    # The stack's LogLevel; at DEBUG the functions' metrics (CloudWatch EMF lines) are shown too.
+    log_level = os.environ.get("LOG_LEVEL", "INFO").upper()
     endpoint = stack.enter_context(local_storage(args.fresh, args.in_memory, log, args.data_dir.resolve()))
     core_url = stack.enter_context(core_api(api_keys, log, port=server.server_port + 1))
     ensure_table(endpoint, LOCAL_TABLE)
@@ -636,7 +638,7 @@ def serve(
         "PLAYHUB_EXTCID": os.environ.get("PLAYHUB_EXTCID", LOCAL_EXTCID),  # our casino id: campaigns need one
         "API_KEYS": api_keys,
         "POWERTOOLS_TRACE_DISABLED": "true",  # the stack's defaults: Tracing=Disabled, LogLevel=INFO
-        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "POWERTOOLS_LOG_LEVEL": log_level,
     }
     # The functions get the credentials and region this process uses: DynamoDB Local keeps a
     # database per access key and region, and a real endpoint wants real credentials.
@@ -652,7 +654,9 @@ def serve(
     # The routes' functions, and the catalogue function its schedule runs on AWS (run once, below).
     for function in sorted({route.function for route in routes} | {"CatalogueFunction"}):
         environment = {**aws, **resolve_environment(artifact.functions[function], local_values)}
-        pools[function] = FunctionPool(artifact, function, environment, max_workers=args.workers, log=log)
+        pools[function] = FunctionPool(
+            artifact, function, environment, max_workers=args.workers, log=log, show_metrics=log_level == "DEBUG"
+        )
         stack.callback(pools[function].close)
     server.RequestHandlerClass = make_request_handler(routes, pools, log)
 

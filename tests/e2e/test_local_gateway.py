@@ -207,6 +207,20 @@ def test_a_malformed_request_line_gets_the_403_in_json(gateway: Gateway) -> None
 FUNCTION_LOG = re.compile(r"^(\w+)\[(\d+)\] (\{.*\})$")
 
 
+def test_the_console_shows_requests_and_logs_but_not_metrics(gateway: Gateway) -> None:
+    """At LOG_LEVEL INFO (make run's default) the functions' EMF lines stay out of the console."""
+    assert gateway.signed("/balance", {"action": "balance", "session_id": gateway.session_id})[0] == 200
+    assert gateway.signed("/callback", {"action": "balance", "session_id": gateway.session_id})[0] == 200
+    deadline = time.monotonic() + 30
+    while not any(re.search(r"^POST /callback 200 ", line) for line in list(gateway.output)):
+        assert time.monotonic() < deadline, "no request line for /callback"
+        time.sleep(0.1)
+    time.sleep(1)  # the workers' own output reaches the log a moment after their answers
+
+    assert [line for line in list(gateway.output) if '{"_aws"' in line] == []
+    assert any(re.search(r"^POST /balance 200 ", line) for line in list(gateway.output))
+
+
 def test_each_function_runs_in_its_own_processes_and_logs_as_itself(gateway: Gateway) -> None:
     gateway.signed("/balance", {"action": "balance", "session_id": gateway.session_id})
     gateway.post("/bet", b"{}", {"X-REQUEST-SIGN": "0" * 64})  # refused: logged as a warning
