@@ -89,6 +89,10 @@ class NotFound(PlayhubError):
     message = "not found"
 
 
+class PlayerNotFound(NotFound):
+    message = "player not found"
+
+
 class Conflict(PlayhubError):
     status = 409
     message = "conflict"

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from pydantic import BaseModel, ValidationError
 
 from playhub_wallet import rules
-from playhub_wallet.errors import BadRequest, Conflict, NotFound, PayloadMismatch, PlayhubError
+from playhub_wallet.errors import BadRequest, Conflict, NotFound, PayloadMismatch, PlayerNotFound, PlayhubError
 from playhub_wallet.legal_bets import LegalBets, face_value, parse_lines
 from playhub_wallet.money import CURRENCY_PATTERN, UnknownCurrency, format_amount
 from playhub_wallet.observability import logger, record_operator_server_error
@@ -304,6 +304,8 @@ def _transfer(
     # (CURRENCY_DECIMAL_PLACES): the way to pay out a wallet in a currency Playhub has delisted.
     if key.currency not in parts.settings.currency_decimal_places:
         parts.catalogue.currency(key.currency)
+    if direction is rules.withdrawal and key not in {wallet.key for wallet in parts.accounts.wallets(key.player_id)}:
+        raise PlayerNotFound(f"{key.player_id} has no {key.currency} wallet")
     try:
         result = parts.wallet.transfer(direction(key, request.amount, request.reference), deadline=parts.deadline())
     except PayloadMismatch as exc:

@@ -125,6 +125,25 @@ def test_a_reference_reused_for_another_amount_is_409(operator: Operator) -> Non
     assert (status, answer["message"]) == (409, "conflict")
 
 
+def test_a_withdrawal_from_an_unknown_player_or_wallet_is_404_not_insufficient_funds(
+    operator: Operator, backend: Backend
+) -> None:
+    operator.deposit("p-known", "5.00", "known-1")
+    out = {"amount": "1.00", "reference": "out-1"}
+
+    unknown = operator.call("POST", "/players/p-nobody/wallets/EUR/withdrawals", out)
+    other_currency = operator.call("POST", "/players/p-known/wallets/USD/withdrawals", out)
+
+    assert unknown == (404, {"message": "player not found", "details": "p-nobody has no EUR wallet"})
+    assert other_currency[1]["message"] == "player not found"
+    assert backend.accounts.wallets("p-nobody") == []
+
+
+def test_a_reference_is_unique_across_players_as_documented(operator: Operator) -> None:
+    assert operator.deposit("p-one", "5.00", "wire-shared")[0] == 200
+    assert operator.deposit("p-two", "5.00", "wire-shared")[0] == 409
+
+
 def test_withdrawals_keep_the_balance_at_or_above_zero(operator: Operator, backend: Backend) -> None:
     operator.deposit("p-wd", "10.00", "in-1")
     path = "/players/p-wd/wallets/EUR/withdrawals"
