@@ -140,6 +140,8 @@ class Simulator:
         self.key = key
         self.seed = seed
         self.transcript = transcript
+        self._round_lines = threading.local()  # a round's transcript, printed whole when it ends
+        self._out_lock = threading.Lock()
         self.out = out
         self.timeout = timeout  # Playhub's
         self.report = Report()
@@ -186,7 +188,7 @@ class Simulator:
                 self.report.latencies[action].append(elapsed_ms)
         if self.transcript:
             amount = f" {payload['amount']}" if "amount" in payload else ""
-            self.out(f"  {action}{amount} -> {status} {answer.get('balance', answer.get('message', ''))}")
+            self._say(f"  {action}{amount} -> {status} {answer.get('balance', answer.get('message', ''))}")
         return status, answer
 
     def path(self, action: str) -> str:
@@ -221,12 +223,24 @@ class Simulator:
         scenario = rng.choices(
             ["round", "free", "lost_bet", "refund_first", "too_big", "balance"], weights=[55, 10, 10, 10, 5, 10]
         )[0]
-        if self.transcript:
-            self.out(f"{scenario}:")
+        self._round_lines.lines = [f"{scenario}:"]
         try:
             getattr(self, f"_{scenario}")(session_id, rng)
         except TimeoutError as exc:
             self.report.check("answered within Playhub's 5 s", False, f"{scenario}: {exc}")
+        finally:
+            lines, self._round_lines.lines = self._round_lines.lines, None
+            if self.transcript:  # a round's lines together: workers' rounds never interleave
+                with self._out_lock:
+                    self.out("\n".join(lines))
+
+    def _say(self, line: str) -> None:
+        lines = getattr(self._round_lines, "lines", None)
+        if lines is None:  # outside a round (set-up, the last balance)
+            with self._out_lock:
+                self.out(line)
+        else:
+            lines.append(line)
 
     def _round(self, session_id: str, rng: random.Random) -> None:
         stake = Decimal(rng.randint(10, 2000)) * CENT
@@ -369,22 +383,29 @@ def _payload(
     return payload
 
 
-def _progress_bar(total: int) -> Callable[[int], None]:
+def _progress_bar(total: int, stream: Any = None) -> Callable[[int], None]:
+    """A bar redrawn in place on a terminal; elsewhere (a CI log, a file) a line every 5 s."""
+    stream = stream or sys.stderr
     started = time.monotonic()
     last_drawn = [0.0]
+    terminal = stream.isatty()
 
     def show(done: int) -> None:
         now = time.monotonic()
-        if now - last_drawn[0] < 0.2 and done != total:
+        if now - last_drawn[0] < (0.2 if terminal else 5.0) and done != total:
             return
         last_drawn[0] = now
+        rate = done / max(now - started, 1e-9)
+        if not terminal:
+            stream.write(f"{done}/{total} rounds, {rate:.0f}/s\n")
+            stream.flush()
+            return
         width = 30
         filled = width * done // total
-        rate = done / max(now - started, 1e-9)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} rounds, {rate:.0f}/s")
+        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} rounds, {rate:.0f}/s")
         if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+            stream.write("\n")
+        stream.flush()
 
     return show
 

@@ -103,3 +103,32 @@ def test_the_money_check_catches_a_ledger_that_credits_wins_twice(stack: None, m
     assert report.reported_balance is not None
     assert report.reported_balance > report.expected_balance
     assert "MISMATCH" in report.summary()
+
+
+def test_a_short_runs_transcript_keeps_each_round_together_with_two_workers(stack: None) -> None:
+    lines: list[str] = []
+    Simulator(InProcessTransport(), "local-callback-key", seed=5, transcript=True, out=lines.append).run(
+        rounds=12, concurrency=2
+    )
+
+    rounds = [block.splitlines() for block in lines if block.endswith(":") or ":\n" in block]
+    assert len(rounds) == 12
+    assert sum(len(block) - 1 for block in rounds) >= 12  # each round's callbacks came with it
+    for block in rounds:  # a scenario name, then only its own callbacks
+        assert block[0].endswith(":")
+        assert all(line.startswith("  ") for line in block[1:])
+
+
+def test_the_progress_is_a_line_every_few_seconds_when_not_on_a_terminal() -> None:
+    import io
+
+    from devtools.simulator import _progress_bar
+
+    log = io.StringIO()
+    show = _progress_bar(200, log)
+    for done in range(1, 201):
+        show(done)
+
+    assert "\r" not in log.getvalue()
+    assert log.getvalue().splitlines()[-1].startswith("200/200 rounds, ")
+    assert len(log.getvalue().splitlines()) < 200  # not a line per round: one per 5 s, and the last
