@@ -321,7 +321,7 @@ class Simulator:
         if self.one_url:
             body = canonical_json({"session_id": session_id})
             status, answer = self.transport.call("POST", "/callback", body, {SIGNATURE_HEADER: sign(self.key, body)}, 5)
-            self.report.check("one URL: a body without an action refused with 400", status == 400, f"{status} {answer}")
+            self.report.check("one URL: no action refused with 400", status == 400, f"{status} {answer}")
 
     def run(
         self,
