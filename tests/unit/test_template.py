@@ -270,3 +270,16 @@ def test_callbacks_run_with_the_memory_and_timeout_we_intend(function: str) -> N
     properties = RESOURCES[function]["Properties"]
     assert properties.get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"]) == 5
     assert properties.get("MemorySize", TEMPLATE["Globals"]["Function"]["MemorySize"]) == 512
+
+
+@pytest.mark.parametrize(
+    "function", sorted(name for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function")
+)
+def test_a_function_brings_no_dependencies_of_its_own_and_says_so_to_sam(function: str) -> None:
+    """Every dependency is the layer's. An empty requirements.txt also keeps `sam build` from
+    printing "requirements.txt file not found" once per function."""
+    from devtools.template import ROOT
+
+    requirements = ROOT / RESOURCES[function]["Properties"]["CodeUri"] / "requirements.txt"
+    lines = requirements.read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if line.strip() and not line.lstrip().startswith("#")] == []
