@@ -27,7 +27,6 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,7 +42,7 @@ import boto3
 from devtools import dynamodb_local, local_db
 from devtools.artifact import ArtifactError
 from devtools.artifact import ensure as ensure_artifact
-from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, signed_body
+from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, other_sample_events, signed_body
 from devtools.core_api_stub import LOCAL_API_KEY, CoreApiStub
 from devtools.lambda_runtime import FunctionPool, Invocation, resolve_environment
 from devtools.template import ROOT, load_template
@@ -524,9 +523,8 @@ def demo_session(environment: Mapping[str, str]) -> tuple[str, Decimal]:
 
 
 def load_catalogue(function: FunctionPool) -> dict[str, Any]:
-    """Run the catalogue function once, on the event its schedule sends; its report."""
-    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events"}
-    answer = function.invoke({**event, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "detail": {}})
+    """Run the catalogue function once, on the event its schedule sends (events/catalogue.json); its report."""
+    answer = function.invoke(other_sample_events()["catalogue"])
     if answer.outcome != "ok":
         raise CatalogueUnavailable(f"the catalogue function failed ({answer.outcome}): {answer.payload}")
     report: dict[str, Any] = answer.payload

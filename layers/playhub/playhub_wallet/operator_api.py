@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from playhub_wallet import rules
 from playhub_wallet.errors import BadRequest, Conflict, NotFound, PayloadMismatch, PlayerNotFound, PlayhubError
-from playhub_wallet.legal_bets import LegalBets, face_value, parse_lines
+from playhub_wallet.legal_bets import LegalBets, face_value, parse_lines, texts
 from playhub_wallet.money import CURRENCY_PATTERN, UnknownCurrency, format_amount
 from playhub_wallet.observability import logger, record_operator_server_error
 from playhub_wallet.operator_models import (
@@ -385,7 +385,7 @@ def _legal_bets(table: LegalBets) -> dict[str, Any]:
     return {
         "currency": table.currency,
         "game_id": table.game_id,  # None: every game without a table of its own
-        "table": ", ".join(str(value) for value in table.lines),  # as handed to Playhub
+        "table": ", ".join(texts(table.lines)),  # as handed to Playhub
         "lines": [
             {
                 "bet_line": number,

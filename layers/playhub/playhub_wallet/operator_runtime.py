@@ -68,10 +68,11 @@ def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, t
     )
     wallet = build_wallet(settings, CallbackLedger(table), currencies)
     accounts = AccountTable(table)
+    account_service = Accounts(accounts)
     legal_bets = LegalBetsTables(LegalBetsTable(table))
     return OperatorRuntime(
         settings=settings,
-        accounts=Accounts(accounts),
+        accounts=account_service,
         wallet=wallet,
         currencies=currencies,
         core=core,
@@ -80,7 +81,7 @@ def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, t
         # Our own casino id, or nothing: never our Playhub cid in its place (PLAYHUB.md §1).
         campaigns=Campaigns(CampaignTable(table), core, legal_bets, core_settings.playhub_extcid),
         legal_bets=legal_bets,
-        rounds=Rounds(Accounts(accounts), core),
+        rounds=Rounds(account_service, core),
     )
 
 

@@ -22,6 +22,7 @@ from support.harness import FakeLambdaContext, Playhub, handler_module
 from support.iam import actions_sent, allowed
 from support.operator import CORE, Operator, playhub_requests, use_operator_runtime
 
+from devtools.callbacks import other_sample_events
 from devtools.core_api_stub import CURRENCIES, GAMES
 from playhub_wallet.catalogue import Currencies, Currency
 from playhub_wallet.dynamodb.catalogue import CatalogueTable
@@ -220,8 +221,7 @@ def invoke_catalogue_function(monkeypatch: pytest.MonkeyPatch, operator: Operato
     """As the hourly schedule does (EventBridge's event; the function reads nothing of it)."""
     function = handler_module("catalogue")
     monkeypatch.setattr(function, "operator_runtime", lambda: operator.parts)
-    event = {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
-    answer: dict[str, Any] = function.lambda_handler(event, FakeLambdaContext())
+    answer: dict[str, Any] = function.lambda_handler(other_sample_events()["catalogue"], FakeLambdaContext())
     return answer
 
 
