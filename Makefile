@@ -9,7 +9,7 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run demo smoke install test bench local-db invoke lint format build validate events dynamodb-local deploy clean
+.PHONY: run demo smoke install test bench local-db invoke lint format build validate events dynamodb-local deploy clean openapi openapi-check
 
 install: $(VENV)/.installed dynamodb-local
 
@@ -51,6 +51,14 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/playhub/playhub_wallet layers/build_layer.py devtools playhub_ops tests
 	@for app in functions/*/app.py; do $(VENV)/bin/mypy "$$app" || exit 1; done
+
+# The operator API's OpenAPI document, generated from the routes: write it after changing them,
+# and commit it. CI runs openapi-check, which fails when the committed one differs from the code.
+openapi: $(VENV)/.installed
+	$(PY) -m devtools.openapi
+
+openapi-check: $(VENV)/.installed
+	$(PY) -m devtools.openapi --check
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

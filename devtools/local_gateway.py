@@ -39,7 +39,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import boto3
 
-from devtools import dynamodb_local, local_db
+from devtools import dynamodb_local, local_db, openapi
 from devtools.artifact import ArtifactError
 from devtools.artifact import ensure as ensure_artifact
 from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, other_sample_events, signed_body
@@ -213,7 +213,11 @@ def make_request_handler(
     log: Callable[[str], None],
     *,
     integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS,
+    pages: Mapping[str, Answer] | None = None,
 ) -> type[BaseHTTPRequestHandler]:
+    """`pages`: GET paths this gateway answers itself, beside the template's routes (the API docs)."""
+    own_pages: Mapping[str, Answer] = pages or {}
+
     class Gateway(BaseHTTPRequestHandler):
         server_version = "playhub-local-gateway"
         protocol_version = "HTTP/1.1"  # keep-alive, as API Gateway offers
@@ -264,7 +268,9 @@ def make_request_handler(
                 return
             found = find_route(routes, self.command, url.path)
             tx_id, cold = "", False
-            if found is None:
+            if self.command in ("GET", "HEAD") and url.path in own_pages:
+                answer = own_pages[url.path]
+            elif found is None:
                 answer = missing_authentication_token()
             else:
                 route, parameters = found
@@ -656,14 +662,14 @@ def serve(
             artifact, function, environment, max_workers=args.workers, log=log, show_metrics=log_level == "DEBUG"
         )
         stack.callback(pools[function].close)
-    server.RequestHandlerClass = make_request_handler(routes, pools, log)
+    base = f"http://127.0.0.1:{server.server_port}"
+    server.RequestHandlerClass = make_request_handler(routes, pools, log, pages=docs_pages(base))
 
     # Playhub's catalogue, loaded by the built catalogue function as its schedule does on AWS:
     # launches, transfers and decimal places are checked against it.
     catalogue = load_catalogue(pools["CatalogueFunction"])
     session_id, balance = demo_session(local_values)
     legal_bets = seed_legal_bets(local_values)
-    base = f"http://127.0.0.1:{server.server_port}"
     body, signature = signed_body({"action": "balance", "session_id": session_id}, parse_key_list(callback_keys)[0])
     log(f"callback key (give Playhub the same): {callback_keys}")
     for route in routes:
@@ -679,9 +685,21 @@ def serve(
     )
     log(f"legal bets tables (free rounds): {'; '.join(legal_bets)}")
     log(f"demo session with {balance:.2f} {DEMO_CURRENCY}: {session_id}")
+    log(f"operator API: {base}/docs (Swagger UI; the OpenAPI document is {base}/docs/openapi.json)")
     log(f"try: curl -s {base}/balance -H 'X-REQUEST-SIGN: {signature}' -d '{body}'")
     log(f"ready on {base} (Ctrl-C stops)")
     server.serve_forever()
+
+
+def docs_pages(base_url: str) -> dict[str, Answer]:
+    """The operator API's committed OpenAPI document and Swagger UI on it, served locally only."""
+    document = openapi.for_local(base_url)
+    return {
+        "/docs": Answer(200, [("Content-Type", "text/html; charset=utf-8")], openapi.swagger_page(document).encode()),
+        "/docs/openapi.json": Answer(
+            200, [("Content-Type", "application/json")], json.dumps(document, indent=2).encode()
+        ),
+    }
 
 
 @contextlib.contextmanager

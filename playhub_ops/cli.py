@@ -226,8 +226,8 @@ def render(command: str, answer: Any) -> str:
         return "\n".join(rows) or "no wallets"
     if command == "history":
         rows = [
-            f"{e['seq']:>6} {e['created_at']}  {e['action']:<10} {e['balance_change']:>14} → "
-            f"{e['balance_after']:>14}  {e['outcome']}"
+            f"{e['seq']:>6} {e['created_at']}  {e['action']:<10} {e['balance_change'] or '':>14} → "
+            f"{e['balance_after'] or '':>14}  {e['outcome']}"
             for e in answer["transactions"]
         ]
         if answer["next_cursor"]:
@@ -264,8 +264,8 @@ def _round_text(answer: dict[str, Any]) -> str:
     more = "" if search["complete"] else f" (searched the newest {search['entries_scanned']} entries only)"
     rows += ["", f"our ledger ({', '.join(search['currencies']) or 'no wallets'}){more}:"]
     rows += [
-        f"  {e['created_at']}  {e['action']:<7} {e.get('type', ''):<5} {e['amount'] or '':>12} "
-        f"{e['balance_change']:>13} -> {e['balance_after']:>13}  {e['outcome']}  tx {e['tx_id']}"
+        f"  {e['created_at']}  {e['action']:<7} {e['type'] or '':<5} {e['amount'] or '':>12} "
+        f"{e['balance_change'] or '':>13} -> {e['balance_after'] or '':>13}  {e['outcome']}  tx {e['tx_id']}"
         for e in answer["ledger"]
     ] or ["  no entries for this round"]
     return "\n".join(rows)

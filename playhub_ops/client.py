@@ -62,7 +62,9 @@ class Transfer(TypedDict):
     replayed: bool
 
 
-class Entry(TypedDict, total=False):
+class Entry(TypedDict):
+    """One ledger entry (the OpenAPI document's Entry); fields that do not apply are None."""
+
     tx_id: str
     seq: int
     action: str
@@ -72,13 +74,13 @@ class Entry(TypedDict, total=False):
     balance_change: str | None
     balance_after: str | None
     created_at: str
-    session_id: str
-    round_id: str
-    game_id: str
-    type: str
-    frc_id: str
-    orig_tx_id: str
-    refunded_by: str
+    session_id: str | None
+    round_id: str | None
+    game_id: str | None
+    type: str | None
+    frc_id: str | None
+    orig_tx_id: str | None
+    refunded_by: str | None
 
 
 class HistoryPage(TypedDict):

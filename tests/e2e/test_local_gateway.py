@@ -82,6 +82,21 @@ def test_it_lists_the_template_routes_and_the_storage_it_uses(gateway: Gateway) 
     assert "storage: " in printed
 
 
+def test_it_serves_the_operator_apis_document_with_swagger_ui(gateway: Gateway) -> None:
+    with urllib.request.urlopen(gateway.base_url + "/docs/openapi.json", timeout=60) as response:  # noqa: S310
+        served = json.loads(response.read())
+    committed = json.loads((ROOT / "docs" / "operator-openapi.json").read_text())
+    assert served["servers"][0]["url"] == gateway.base_url  # Swagger UI tries requests here
+    assert {**served, "servers": committed["servers"]} == committed
+    with urllib.request.urlopen(gateway.base_url + "/docs", timeout=60) as response:  # noqa: S310
+        assert response.headers["Content-Type"].startswith("text/html")
+        page = response.read().decode()
+    assert "SwaggerUIBundle(" in page
+    assert '"title": "Playhub wallet: the operator API"' in page or "Playhub wallet: the operator API" in page
+    assert not re.search(r"<(script|link)[^>]+(src|href)=", page)  # its script and styles are inlined: offline
+    assert f"{gateway.base_url}/docs (Swagger UI" in "".join(gateway.output)
+
+
 def test_a_round_over_http(gateway: Gateway) -> None:
     session = gateway.session_id
     tx, round_id = "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c", "4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d"

@@ -14,7 +14,7 @@ from playhub_wallet.core_api import (
     UpdateFreeRoundsRequest,
     call_playhub,
 )
-from playhub_wallet.errors import BadRequest, Conflict, NotConfigured, NotFound
+from playhub_wallet.errors import Conflict, InvalidRequest, NotConfigured, NotFound
 from playhub_wallet.legal_bets import BetValue, LegalBetsTables
 from playhub_wallet.operator_models import CampaignChange, CampaignRequest
 from playhub_wallet.state import Campaign
@@ -85,7 +85,7 @@ class Campaigns:
         if recorded is not None:
             return self._same_or_conflict(recorded, request), False
         if request.valid_from <= self._now.now(UTC):
-            raise BadRequest("valid_from: must be in the future")
+            raise InvalidRequest("valid_from: must be in the future")
         # Checked against the table we gave Playhub before Playhub hears of the campaign.
         bet_value = str(self._legal_bets.bet_value(request.currency, request.game_id, request.bet_line))
         if not self._external_cid:  # required by Playhub's CreateFreeRoundsRequest; never our cid instead

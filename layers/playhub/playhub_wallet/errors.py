@@ -1,14 +1,34 @@
-"""One exception per outcome that Playhub must see as an error, each with its status and message.
+"""The errors each side answers with: one exception per outcome, each with its status and message.
 
-Messages are short English that may reach the player. "session not found" and
-"unauthorized" make Playhub's client stop and ask the player to reload.
+Two families that share nothing, as the two APIs share nothing:
+- PlayhubError: what Playhub must see as an error on a callback. Its messages are short English
+  that may reach the player; "session not found" and "unauthorized" make Playhub's client stop
+  and ask the player to reload. The wallet and the ledger rules raise these for transfers too;
+  the operator API turns them into its own (operator_api._transfer).
+- OperatorError: what the casino's backend sees from the operator and launch routes.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
 from pydantic import ValidationError
+
+
+def validation_details(errors: Iterable[Mapping[str, Any]], skip: Sequence[str] = ()) -> str:
+    """Each field and what is wrong with it, never the rejected value itself. `skip`: location
+    prefixes that name where a field came from ("body", "path", "query") rather than the field."""
+    parts = []
+    for error in errors:
+        loc = [str(part) for part in error["loc"]]
+        where = loc[1:] if loc and loc[0] in skip and len(loc) > 1 else loc
+        if error["type"] == "json_invalid":
+            where, message = ["body"], "is not valid JSON"
+        else:
+            message = str(error["msg"]).removeprefix("Value error, ")
+        parts.append(f"{'.'.join(where) or 'body'}: {message}")
+    return "; ".join(parts)
 
 
 class PlayhubError(Exception):
@@ -26,13 +46,7 @@ class BadRequest(PlayhubError):
 
     @classmethod
     def from_validation(cls, exc: ValidationError) -> BadRequest:
-        """Each field and what is wrong with it, never the rejected value itself."""
-        return cls(
-            "; ".join(
-                f"{'.'.join(map(str, error['loc'])) or 'body'}: {error['msg'].removeprefix('Value error, ')}"
-                for error in exc.errors()
-            )
-        )
+        return cls(validation_details(exc.errors()))
 
 
 class InvalidSignature(PlayhubError):
@@ -79,12 +93,33 @@ class ServiceUnavailable(PlayhubError):
 # The operator's API (the casino backend, not Playhub) ------------------------------------
 
 
-class Forbidden(PlayhubError):
+class OperatorError(Exception):
+    status: ClassVar[int] = 500
+    message: ClassVar[str] = "internal server error"
+
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self.details = details
+
+
+class InvalidRequest(OperatorError):
+    status = 400
+    message = "bad request"
+
+
+class InsufficientBalance(OperatorError):
+    """A withdrawal larger than the balance."""
+
+    status = 400
+    message = "insufficient funds"
+
+
+class Forbidden(OperatorError):
     status = 403
     message = "forbidden"
 
 
-class NotFound(PlayhubError):
+class NotFound(OperatorError):
     status = 404
     message = "not found"
 
@@ -93,32 +128,39 @@ class PlayerNotFound(NotFound):
     message = "player not found"
 
 
-class Conflict(PlayhubError):
+class Conflict(OperatorError):
     status = 409
     message = "conflict"
 
 
-class CatalogueNotLoaded(PlayhubError):
+class TryAgain(OperatorError):
+    """A transient fault (storage busy past the time budget): the same request, sent again, is safe."""
+
+    status = 503
+    message = "service unavailable"
+
+
+class CatalogueNotLoaded(OperatorError):
     """A launch before the first catalogue refresh: we cannot tell a listed game from another."""
 
     status = 503
     message = "game catalogue not loaded"
 
 
-class NotConfigured(PlayhubError):
+class NotConfigured(OperatorError):
     """The stack lacks a setting this request needs (a deployment to fix, not the caller's input)."""
 
     status = 503
     message = "not configured"
 
 
-class UpstreamError(PlayhubError):
+class UpstreamError(OperatorError):
     """Playhub's Core API answered with an error."""
 
     status = 502
     message = "Playhub refused the request"
 
 
-class UpstreamTimeout(PlayhubError):
+class UpstreamTimeout(OperatorError):
     status = 504
     message = "Playhub did not answer in time"

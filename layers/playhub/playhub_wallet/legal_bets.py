@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from playhub_wallet.errors import BadRequest
+from playhub_wallet.errors import InvalidRequest
 from playhub_wallet.money import check_places
 
 MAX_LINES = 99  # bet_line is 1 to 99 in Playhub's schema
@@ -113,13 +113,13 @@ class LegalBetsTables:
         """The value a campaign's bet_line stands for, or a 400 that lists the valid lines."""
         table = self.for_game(currency, game_id)
         if table is None:
-            raise BadRequest(
+            raise InvalidRequest(
                 f"bet_line: there is no legal bets table for {currency} (game {game_id} or every game); "
                 f"set one first (PUT /legal-bets/{currency})"
             )
         value = table.line(bet_line)
         if value is None:
-            raise BadRequest(
+            raise InvalidRequest(
                 f"bet_line: {bet_line} is not a line of the legal bets table for {currency} ({table.scope}); "
                 f"valid lines: {table.listed()}"
             )

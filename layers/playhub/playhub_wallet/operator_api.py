@@ -1,305 +1,446 @@
 """The operator's API (the casino backend, behind IAM): launch games, move money, read history,
-block players, run free-rounds campaigns. Routes on powertools' REST resolver; one error mapping."""
+block players, run free-rounds campaigns.
+
+Routes on powertools' REST resolver with validation on: each route's typed path, query and body
+parameters are checked against their models before it runs, and what it returns is serialised
+through its response model. The same routes generate the OpenAPI document (`api_document`).
+Every refusal is `{message, details}`: a validation failure is a 400, as every bad input is.
+"""
 
 from __future__ import annotations
 
 import json
-import re
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any
+from uuid import UUID
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from pydantic import BaseModel, ValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from playhub_wallet import rules
-from playhub_wallet.errors import BadRequest, Conflict, NotFound, PayloadMismatch, PlayerNotFound, PlayhubError
+from playhub_wallet.errors import (
+    BadRequest,
+    Conflict,
+    InsufficientBalance,
+    InsufficientFunds,
+    InvalidRequest,
+    NotFound,
+    OperatorError,
+    PayloadMismatch,
+    PlayerNotFound,
+    PlayhubError,
+    ServiceUnavailable,
+    TryAgain,
+    validation_details,
+)
 from playhub_wallet.legal_bets import LegalBets, face_value, parse_lines, texts
 from playhub_wallet.money import CURRENCY_PATTERN, UnknownCurrency, format_amount
 from playhub_wallet.observability import logger, record_operator_server_error
 from playhub_wallet.operator_models import (
+    BetLine,
+    BetValue,
+    Blocked,
     BlockRequest,
     CampaignChange,
     CampaignRequest,
+    CampaignView,
+    CatalogueState,
+    CurrencyView,
+    Difference,
+    Entry,
+    ErrorBody,
+    GameView,
+    HistoryPage,
     LaunchRequest,
+    LaunchResponse,
+    LedgerSearch,
+    LegalBetsList,
     LegalBetsRequest,
+    LegalBetsView,
+    LiveCampaign,
+    Loaded,
+    RoundDetails,
+    TransferDone,
     TransferRequest,
+    Wallet,
+    Wallets,
 )
 from playhub_wallet.operator_runtime import OperatorRuntime, operator_runtime
 from playhub_wallet.sessions import GAME_ID_PATTERN, PLAYER_ID_PATTERN
 from playhub_wallet.state import Campaign, LedgerEntry, WalletKey
 
-T = TypeVar("T", bound=BaseModel)
 HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX = 20, 100
+
+PlayerId = Annotated[str, Path(pattern=PLAYER_ID_PATTERN.pattern, description="The casino's id of the player.")]
+CurrencyCode = Annotated[str, Path(pattern=CURRENCY_PATTERN.pattern, description="A currency code, such as EUR.")]
+GameId = Annotated[str, Path(pattern=GAME_ID_PATTERN.pattern, description="A game id of Playhub's catalogue.")]
+ExternalId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:@+-]{1,128}$", description="The campaign's external_id.")]
+
+
+def _errors(*statuses: int, ok: int = 200) -> dict[int, Any]:
+    """A route's answers for the document: `ok` with its return type, and the refusals it may give,
+    each with the one error body."""
+    described = {
+        400: "Bad input; nothing changed",
+        403: "Forbidden",
+        404: "Not found",
+        409: "Conflict with an earlier request",
+        502: "Playhub refused the request",
+        503: "Not available now; safe to send again",
+        504: "Playhub did not answer in time",
+    }
+    return {
+        ok: {"description": "Created" if ok == 201 else "OK"},  # no content: the route's return type
+        **{
+            status: {"description": described[status], "content": {"application/json": {"model": ErrorBody}}}
+            for status in statuses
+        },
+    }
 
 
 def launch_app() -> APIGatewayRestResolver:
     app = _resolver()
-
-    @app.post("/games/launch")
-    def launch() -> dict[str, Any]:
-        request = _body(app, LaunchRequest)
-        return operator_runtime().launcher.launch(request).model_dump()
-
+    add_launch_routes(app)
     return app
 
 
 def operator_app() -> APIGatewayRestResolver:
     app = _resolver()
+    add_operator_routes(app)
+    return app
 
-    @app.get("/players/<player_id>/wallets")
-    def wallets(player_id: str) -> dict[str, Any]:
-        found = operator_runtime().accounts.wallets(_player(player_id))
-        return {
-            "player_id": player_id,
-            "wallets": [
-                {
-                    "currency": w.key.currency,
-                    "balance": _money(operator_runtime(), w.key.currency, w.balance),
-                    "blocked": w.blocked,
-                }
-                for w in found
-            ],
-        }
 
-    @app.post("/players/<player_id>/wallets/<currency>/deposits")
-    def deposit(player_id: str, currency: str) -> dict[str, Any]:
-        return _transfer(app, operator_runtime(), rules.deposit, _wallet(player_id, currency))
+def add_launch_routes(app: APIGatewayRestResolver) -> None:
+    @app.post(
+        "/games/launch",
+        summary="Launch a game for a player",
+        tags=["games"],
+        responses=_errors(400, 403, 502, 503, 504),
+    )
+    def launch(request: Annotated[LaunchRequest, Body()]) -> LaunchResponse:
+        """Opens a session for Playhub's callbacks (a real-money game) and asks Playhub for the
+        game's URL. The wallet of the currency is created if the player has none."""
+        return operator_runtime().launcher.launch(request)
 
-    @app.post("/players/<player_id>/wallets/<currency>/withdrawals")
-    def withdraw(player_id: str, currency: str) -> dict[str, Any]:
-        return _transfer(app, operator_runtime(), rules.withdrawal, _wallet(player_id, currency))
 
-    @app.get("/players/<player_id>/wallets/<currency>/transactions")
-    def history(player_id: str, currency: str) -> dict[str, Any]:
-        key = _wallet(player_id, currency)
-        limit = _limit(app.current_event.get_query_string_value("limit"))
-        try:
-            page = operator_runtime().accounts.history(key, limit, app.current_event.get_query_string_value("cursor"))
-        except ValueError as exc:
-            raise BadRequest(f"cursor: {exc}") from None
-        return {
-            "transactions": [_entry(operator_runtime(), entry) for entry in page.entries],
-            "next_cursor": page.next_cursor,
-        }
-
-    @app.get("/players/<player_id>/rounds/<round_id>")
-    def game_round(player_id: str, round_id: str) -> dict[str, Any]:
-        """One round as Playhub sees it (POST /game-round-history) beside our ledger's entries for it."""
-        query = app.current_event.get_query_string_value
-        game_id, currency = query("game_id"), query("currency")
+def add_operator_routes(app: APIGatewayRestResolver) -> None:
+    @app.get("/players/<player_id>/wallets", summary="A player's wallets", tags=["wallets"], responses=_errors(400))
+    def wallets(player_id: PlayerId) -> Wallets:
         parts = operator_runtime()
-        view = parts.rounds.show(
-            _player(player_id),
-            _round(round_id),
-            _game(game_id) if game_id is not None else None,
-            _currency(currency) if currency is not None else None,
+        return Wallets(
+            player_id=player_id,
+            wallets=[
+                Wallet(
+                    currency=w.key.currency,
+                    balance=_format(parts, w.key.currency, w.balance),
+                    blocked=w.blocked,
+                )
+                for w in parts.accounts.wallets(player_id)
+            ],
         )
-        return {
-            "player_id": view.player_id,
-            "game_id": view.game_id,
-            "round_id": view.round_id,
-            "playhub": view.playhub.model_dump() if view.playhub else None,
-            "playhub_note": view.playhub_note,
-            "ledger": [_entry(parts, entry) for entry in view.entries],
-            "ledger_search": {
-                "currencies": list(view.currencies_searched),
-                "entries_scanned": view.scanned,
-                "complete": view.complete,
-            },
-        }
 
-    @app.put("/players/<player_id>/block")
-    def block(player_id: str) -> dict[str, Any]:
-        request = _body(app, BlockRequest)
-        keys = operator_runtime().accounts.block(_player(player_id), request.blocked)
-        return {"player_id": player_id, "blocked": request.blocked, "wallets": [key.currency for key in keys]}
+    @app.post(
+        "/players/<player_id>/wallets/<currency>/deposits",
+        summary="Pay money into a wallet",
+        tags=["wallets"],
+        responses=_errors(400, 409, 503),
+    )
+    def deposit(
+        player_id: PlayerId, currency: CurrencyCode, request: Annotated[TransferRequest, Body()]
+    ) -> TransferDone:
+        """Creates the wallet if the player has none in this currency. Idempotent on `reference`."""
+        return _transfer(operator_runtime(), rules.deposit, WalletKey(player_id, currency), request)
 
-    @app.get("/games")
-    def games() -> list[dict[str, Any]]:
-        """Playhub's games as cached (GET /games itself takes 10-20 s); fields as Playhub names them."""
+    @app.post(
+        "/players/<player_id>/wallets/<currency>/withdrawals",
+        summary="Take money out of a wallet",
+        tags=["wallets"],
+        responses=_errors(400, 404, 409, 503),
+    )
+    def withdraw(
+        player_id: PlayerId, currency: CurrencyCode, request: Annotated[TransferRequest, Body()]
+    ) -> TransferDone:
+        """Never below zero (400 insufficient funds). A player without this wallet is a 404.
+        Idempotent on `reference`."""
+        return _transfer(operator_runtime(), rules.withdrawal, WalletKey(player_id, currency), request)
+
+    @app.get(
+        "/players/<player_id>/wallets/<currency>/transactions",
+        summary="A wallet's ledger, a page at a time",
+        tags=["wallets"],
+        responses=_errors(400),
+    )
+    def history(
+        player_id: PlayerId,
+        currency: CurrencyCode,
+        limit: Annotated[int, Query(ge=1, le=HISTORY_PAGE_MAX, description="Entries per page.")] = (
+            HISTORY_PAGE_DEFAULT
+        ),
+        cursor: Annotated[str | None, Query(description="The next_cursor of the page before.")] = None,
+    ) -> HistoryPage:
+        parts = operator_runtime()
+        try:
+            page = parts.accounts.history(WalletKey(player_id, currency), limit, cursor)
+        except ValueError as exc:
+            raise InvalidRequest(f"cursor: {exc}") from None
+        return HistoryPage(transactions=[_entry(parts, entry) for entry in page.entries], next_cursor=page.next_cursor)
+
+    @app.get(
+        "/players/<player_id>/rounds/<round_id>",
+        summary="One round, as Playhub and our ledger see it",
+        tags=["wallets"],
+        responses=_errors(400, 404, 502, 504),
+    )
+    def game_round(
+        player_id: PlayerId,
+        round_id: Annotated[UUID, Path(description="Playhub's round_id.")],
+        game_id: Annotated[
+            str | None,
+            Query(pattern=GAME_ID_PATTERN.pattern, description="Needed when our ledger has no entry of the round."),
+        ] = None,
+        currency: Annotated[
+            str | None, Query(pattern=CURRENCY_PATTERN.pattern, description="Search only this wallet.")
+        ] = None,
+    ) -> RoundDetails:
+        """Playhub's record (POST /game-round-history) beside our ledger's entries for the round."""
+        parts = operator_runtime()
+        view = parts.rounds.show(player_id, str(round_id), game_id, currency)  # str(UUID): as the ledger keeps it
+        return RoundDetails(
+            player_id=view.player_id,
+            game_id=view.game_id,
+            round_id=view.round_id,
+            playhub=view.playhub,
+            playhub_note=view.playhub_note,
+            ledger=[_entry(parts, entry) for entry in view.entries],
+            ledger_search=LedgerSearch(
+                currencies=list(view.currencies_searched), entries_scanned=view.scanned, complete=view.complete
+            ),
+        )
+
+    @app.put(
+        "/players/<player_id>/block",
+        summary="Block or unblock a player",
+        tags=["players"],
+        responses=_errors(400),
+    )
+    def block(player_id: PlayerId, request: Annotated[BlockRequest, Body()]) -> Blocked:
+        """A blocked player's bets are refused; wins, refunds and withdrawals still go through."""
+        keys = operator_runtime().accounts.block(player_id, request.blocked)
+        return Blocked(player_id=player_id, blocked=request.blocked, wallets=[key.currency for key in keys])
+
+    @app.get("/games", summary="Playhub's games, as cached", tags=["catalogue"], responses=_errors())
+    def games() -> list[GameView]:
+        """Loaded hourly (Playhub's GET /games takes 10-20 s); fields as Playhub names them."""
         return [
-            {
-                "id": game.id,
-                "title": game.title,
-                "locales": ",".join(game.locales),
-                "thumbnail": game.thumbnail,
-                "free_spins": game.free_spins,
-            }
+            GameView(
+                id=game.id,
+                title=game.title,
+                locales=",".join(game.locales),
+                thumbnail=game.thumbnail,
+                free_spins=game.free_spins,
+            )
             for game in operator_runtime().catalogue.games()
         ]
 
-    @app.get("/currencies")
-    def currencies() -> list[dict[str, Any]]:
-        """Playhub's currencies as cached, with the decimal places this stack uses for each."""
+    @app.get("/currencies", summary="Playhub's currencies, as cached", tags=["catalogue"], responses=_errors())
+    def currencies() -> list[CurrencyView]:
+        """With the decimal places this stack uses for each."""
         parts = operator_runtime()
         return [
-            {**currency.__dict__, "decimal_places_used": parts.currencies.places(currency.code)}
+            CurrencyView(**currency.__dict__, decimal_places_used=parts.currencies.places(currency.code))
             for currency in parts.catalogue.currencies().currencies
         ]
 
-    @app.get("/catalogue")
-    def catalogue() -> dict[str, Any]:
-        """When Playhub's catalogue was last loaded, and how much of it."""
+    @app.get("/catalogue", summary="When Playhub's catalogue was last loaded", tags=["catalogue"], responses=_errors())
+    def catalogue() -> CatalogueState:
         parts = operator_runtime()
-        currencies = parts.catalogue.currencies()
+        listed = parts.catalogue.currencies()
         loaded = parts.catalogue.games_loaded()
-        return {
-            "currencies": {"count": len(currencies.currencies), "fetched_at": _iso_time(currencies.fetched_at)},
-            "games": {"count": loaded.count, "fetched_at": _iso_time(loaded.fetched_at)} if loaded else None,
-            "overrides": parts.settings.currency_decimal_places,
-        }
+        return CatalogueState(
+            currencies=Loaded(count=len(listed.currencies), fetched_at=_iso_time(listed.fetched_at)),
+            games=Loaded(count=loaded.count, fetched_at=_iso_time(loaded.fetched_at)) if loaded else None,
+            overrides=parts.settings.currency_decimal_places,
+        )
 
-    @app.get("/legal-bets")
-    def legal_bets() -> dict[str, Any]:
-        return {"tables": [_legal_bets(table) for table in operator_runtime().legal_bets.all()]}
+    @app.get("/legal-bets", summary="Every legal bets table", tags=["legal bets"], responses=_errors())
+    def legal_bets() -> LegalBetsList:
+        return LegalBetsList(tables=[_legal_bets(table) for table in operator_runtime().legal_bets.all()])
 
-    @app.get("/legal-bets/<currency>")
-    def game_wide_legal_bets(currency: str) -> dict[str, Any]:
-        return _legal_bets(_found_legal_bets(_currency(currency), None))
+    @app.get(
+        "/legal-bets/<currency>",
+        summary="A currency's legal bets, for every game",
+        tags=["legal bets"],
+        responses=_errors(400, 404),
+    )
+    def game_wide_legal_bets(currency: CurrencyCode) -> LegalBetsView:
+        return _legal_bets(_found_legal_bets(currency, None))
 
-    @app.get("/legal-bets/<currency>/games/<game_id>")
-    def game_legal_bets(currency: str, game_id: str) -> dict[str, Any]:
-        return _legal_bets(_found_legal_bets(_currency(currency), _game(game_id)))
+    @app.get(
+        "/legal-bets/<currency>/games/<game_id>",
+        summary="The legal bets a game plays by",
+        tags=["legal bets"],
+        responses=_errors(400, 404),
+    )
+    def game_legal_bets(currency: CurrencyCode, game_id: GameId) -> LegalBetsView:
+        """The game's own table, else the currency's table for every game."""
+        return _legal_bets(_found_legal_bets(currency, game_id))
 
-    @app.put("/legal-bets/<currency>")
-    def replace_game_wide_legal_bets(currency: str) -> dict[str, Any]:
-        return _replace_legal_bets(app, operator_runtime(), _currency(currency), None)
+    @app.put(
+        "/legal-bets/<currency>",
+        summary="Replace a currency's legal bets for every game",
+        tags=["legal bets"],
+        responses=_errors(400),
+    )
+    def replace_game_wide_legal_bets(
+        currency: CurrencyCode, request: Annotated[LegalBetsRequest, Body()]
+    ) -> LegalBetsView:
+        return _replace_legal_bets(operator_runtime(), currency, None, request)
 
-    @app.put("/legal-bets/<currency>/games/<game_id>")
-    def replace_game_legal_bets(currency: str, game_id: str) -> dict[str, Any]:
-        return _replace_legal_bets(app, operator_runtime(), _currency(currency), _game(game_id))
+    @app.put(
+        "/legal-bets/<currency>/games/<game_id>",
+        summary="Replace one game's legal bets",
+        tags=["legal bets"],
+        responses=_errors(400),
+    )
+    def replace_game_legal_bets(
+        currency: CurrencyCode, game_id: GameId, request: Annotated[LegalBetsRequest, Body()]
+    ) -> LegalBetsView:
+        return _replace_legal_bets(operator_runtime(), currency, game_id, request)
 
-    @app.post("/campaigns")
-    def create_campaign() -> Response[str]:
-        campaign, created = operator_runtime().campaigns.create(_body(app, CampaignRequest))
-        return _json(201 if created else 200, _campaign(operator_runtime(), campaign))
-
-    @app.get("/campaigns/<external_id>")
-    def get_campaign(external_id: str) -> dict[str, Any]:
-        """Our record; with ?live=true also Playhub's state of it now and where the two differ."""
+    @app.post(
+        "/campaigns",
+        summary="Create a free-rounds campaign at Playhub",
+        tags=["campaigns"],
+        responses={
+            **_errors(400, 409, 502, 503, 504, ok=201),
+            200: {"description": "Created before with this external_id and the same fields"},
+        },
+    )
+    def create_campaign(request: Annotated[CampaignRequest, Body()]) -> Response[CampaignView]:
         parts = operator_runtime()
-        if not _flag(app.current_event.get_query_string_value("live"), "live"):
+        campaign, created = parts.campaigns.create(request)
+        return Response(
+            status_code=201 if created else 200,
+            content_type=content_types.APPLICATION_JSON,
+            body=_campaign(parts, campaign),
+        )
+
+    @app.get(
+        "/campaigns/<external_id>",
+        summary="A campaign: our record, or with ?live=true Playhub's too",
+        tags=["campaigns"],
+        responses=_errors(400, 404, 502, 504),
+    )
+    def get_campaign(
+        external_id: ExternalId,
+        live: Annotated[bool, Query(description="Also ask Playhub for its state and list the differences.")] = False,
+    ) -> CampaignView | LiveCampaign:
+        parts = operator_runtime()
+        if not live:
             return _campaign(parts, parts.campaigns.get(external_id))
-        live = parts.campaigns.live(external_id)
-        return {
-            **_campaign(parts, live.campaign),
-            "playhub": live.playhub.model_dump(mode="json"),
-            "differences": [difference.__dict__ for difference in live.differences],
-        }
+        found = parts.campaigns.live(external_id)
+        return LiveCampaign(
+            **_campaign(parts, found.campaign).model_dump(),
+            playhub=found.playhub,
+            differences=[Difference(**difference.__dict__) for difference in found.differences],
+        )
 
-    @app.get("/campaigns/by-frc/<frc_id>")
-    def campaign_for_frc(frc_id: str) -> dict[str, Any]:
-        return _campaign(operator_runtime(), operator_runtime().campaigns.for_frc(frc_id))
+    @app.get(
+        "/campaigns/by-frc/<frc_id>",
+        summary="The campaign of a callback's frc_id",
+        tags=["campaigns"],
+        responses=_errors(404),
+    )
+    def campaign_for_frc(frc_id: str) -> CampaignView:
+        parts = operator_runtime()
+        return _campaign(parts, parts.campaigns.for_frc(frc_id))
 
-    @app.put("/campaigns/<external_id>")
-    def change_campaign(external_id: str) -> dict[str, Any]:
-        changed = operator_runtime().campaigns.change(external_id, _body(app, CampaignChange))
-        return _campaign(operator_runtime(), changed)
+    @app.put(
+        "/campaigns/<external_id>",
+        summary="Change a campaign's end or players",
+        tags=["campaigns"],
+        responses=_errors(400, 404, 409, 502, 504),
+    )
+    def change_campaign(external_id: ExternalId, request: Annotated[CampaignChange, Body()]) -> CampaignView:
+        parts = operator_runtime()
+        return _campaign(parts, parts.campaigns.change(external_id, request))
 
-    @app.post("/campaigns/<external_id>/cancel")
-    def cancel_campaign(external_id: str) -> dict[str, Any]:
-        return _campaign(operator_runtime(), operator_runtime().campaigns.cancel(external_id))
-
-    return app
+    @app.post(
+        "/campaigns/<external_id>/cancel",
+        summary="Cancel a campaign",
+        tags=["campaigns"],
+        responses=_errors(404, 502, 504),
+    )
+    def cancel_campaign(external_id: ExternalId) -> CampaignView:
+        parts = operator_runtime()
+        return _campaign(parts, parts.campaigns.cancel(external_id))
 
 
 # Shared by both resolvers ----------------------------------------------------------------
 
 
-def _resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver()
+class JsonApiResolver(APIGatewayRestResolver):
+    """Every request body is read as JSON, whatever its Content-Type says: `curl -d` labels JSON
+    as a form, and powertools would parse a form as one. Not JSON is then a 400, as it should be."""
 
-    @app.exception_handler(PlayhubError)  # type: ignore[untyped-decorator]
-    def refused(error: PlayhubError) -> Response[str]:
-        log = logger.error if error.status >= 500 else logger.warning
-        log("operator request refused", extra={"status": error.status, "reason": error.details})
-        if error.status >= 500:
-            record_operator_server_error()
-        return _json(error.status, {"message": error.message, "details": error.details})
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+        multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
+        event = {
+            **event,
+            "headers": {**headers, "Content-Type": content_types.APPLICATION_JSON},
+            "multiValueHeaders": {**multi, "Content-Type": [content_types.APPLICATION_JSON]},
+        }
+        return super().resolve(event, context)
+
+
+def _resolver() -> APIGatewayRestResolver:
+    app = JsonApiResolver(enable_validation=True)
+
+    @app.exception_handler(OperatorError)  # type: ignore[untyped-decorator]
+    def refused(error: OperatorError) -> Response[str]:
+        return _refusal(error)
+
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+    def invalid(error: RequestValidationError) -> Response[str]:
+        """powertools' 422 becomes our 400, naming each field and what is wrong with it."""
+        return _refusal(InvalidRequest(validation_details(error.errors(), skip=("body", "path", "query"))))
 
     @app.not_found
     def not_found(_: Exception) -> Response[str]:
-        return _json(404, {"message": "not found", "details": "no such route"})
+        return _json(404, ErrorBody(message="not found", details="no such route"))
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def failed(_: Exception) -> Response[str]:
         logger.exception("operator request failed")
         record_operator_server_error()
-        return _json(500, {"message": "internal server error", "details": "unexpected error"})
+        return _json(500, ErrorBody(message="internal server error", details="unexpected error"))
 
     return app
 
 
-def _json(status: int, body: Any) -> Response[str]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+def _refusal(error: OperatorError) -> Response[str]:
+    log = logger.error if error.status >= 500 else logger.warning
+    log("operator request refused", extra={"status": error.status, "reason": error.details})
+    if error.status >= 500:
+        record_operator_server_error()
+    return _json(error.status, ErrorBody(message=error.message, details=error.details))
 
 
-def _body(app: APIGatewayRestResolver, model: type[T]) -> T:
-    try:
-        payload = json.loads(app.current_event.body or "", parse_float=Decimal)
-    except ValueError:
-        raise BadRequest("body is not valid JSON") from None
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        raise BadRequest.from_validation(exc) from None
-
-
-def _player(player_id: str) -> str:
-    if not PLAYER_ID_PATTERN.fullmatch(player_id):
-        raise BadRequest("player_id: 1-64 characters of letters, digits and _.:@+-")
-    return player_id
-
-
-def _currency(currency: str) -> str:
-    if not CURRENCY_PATTERN.fullmatch(currency):
-        raise BadRequest("currency: an upper-case code such as EUR or BTC")
-    return currency
-
-
-def _flag(text: str | None, name: str) -> bool:
-    if text is None or text in ("false", "0"):
-        return False
-    if text in ("true", "1"):
-        return True
-    raise BadRequest(f"{name}: true or false")
-
-
-def _round(round_id: str) -> str:
-    try:
-        return str(uuid.UUID(round_id))  # as the ledger keeps Playhub's ids: canonical, lowercase
-    except ValueError:
-        raise BadRequest("round_id: must be a UUID") from None
-
-
-def _game(game_id: str) -> str:
-    if not GAME_ID_PATTERN.fullmatch(game_id):
-        raise BadRequest("game_id: 1-64 characters of letters, digits and _.:-")
-    return game_id
-
-
-def _wallet(player_id: str, currency: str) -> WalletKey:
-    return WalletKey(_player(player_id), _currency(currency))
-
-
-def _limit(text: str | None) -> int:
-    if text is None:
-        return HISTORY_PAGE_DEFAULT
-    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= HISTORY_PAGE_MAX:
-        raise BadRequest(f"limit: a whole number from 1 to {HISTORY_PAGE_MAX}")
-    return int(text)
+def _json(status: int, body: ErrorBody) -> Response[str]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json())
 
 
 def _transfer(
-    app: APIGatewayRestResolver,
     parts: OperatorRuntime,
     direction: Callable[[WalletKey, Decimal, str], rules.Transfer],
     key: WalletKey,
-) -> dict[str, Any]:
-    request = _body(app, TransferRequest)
+    request: TransferRequest,
+) -> TransferDone:
     # A currency Playhub does not list is a 400, unless this deployment sets its places itself
     # (CURRENCY_DECIMAL_PLACES): the way to pay out a wallet in a currency Playhub has delisted.
     if key.currency not in parts.settings.currency_decimal_places:
@@ -308,55 +449,78 @@ def _transfer(
         raise PlayerNotFound(f"{key.player_id} has no {key.currency} wallet")
     try:
         result = parts.wallet.transfer(direction(key, request.amount, request.reference), deadline=parts.deadline())
-    except PayloadMismatch as exc:
-        raise Conflict(f"reference {request.reference} was already used for another transfer") from exc
-    return {**result.response.model_dump(), "replayed": result.replayed}
+    except PlayhubError as refusal:
+        raise _operator_refusal(refusal, request.reference) from refusal
+    return TransferDone(**result.response.model_dump(), replayed=result.replayed)
+
+
+def _operator_refusal(refusal: PlayhubError, reference: str) -> OperatorError:
+    """The shared wallet refuses in Playhub's terms; the operator API answers in its own."""
+    if isinstance(refusal, PayloadMismatch):
+        return Conflict(f"reference {reference} was already used for another transfer")
+    if isinstance(refusal, InsufficientFunds):
+        return InsufficientBalance(refusal.details)
+    if isinstance(refusal, BadRequest):
+        return InvalidRequest(refusal.details)
+    if isinstance(refusal, ServiceUnavailable):
+        return TryAgain(refusal.details)
+    logger.error("the wallet refused a transfer unexpectedly", extra={"refusal": f"{type(refusal).__name__}"})
+    return OperatorError("unexpected error")
 
 
 def _money(parts: OperatorRuntime, currency: str, amount: Decimal | None) -> str | None:
-    if amount is None:
-        return None
+    return None if amount is None else _format(parts, currency, amount)
+
+
+def _format(parts: OperatorRuntime, currency: str, amount: Decimal) -> str:
     try:
         return format_amount(amount, parts.currencies.places(currency))
     except UnknownCurrency:  # a wallet of a currency the catalogue no longer lists: shown as stored
         return format(amount, "f")
 
 
-def _entry(parts: OperatorRuntime, entry: LedgerEntry) -> dict[str, Any]:
+def _entry(parts: OperatorRuntime, entry: LedgerEntry) -> Entry:
     currency = entry.wallet.currency
-    return {
-        "tx_id": entry.our_tx_id,
-        "seq": entry.wallet_seq,
-        "action": entry.key.action.value,
-        "playhub_tx_id": entry.key.playhub_tx_id,
-        "outcome": entry.outcome,
-        "amount": _money(parts, currency, entry.amount),
-        "balance_change": _money(parts, currency, entry.balance_change),
-        "balance_after": _money(parts, currency, entry.balance_after),
-        "created_at": _iso_time(entry.created_at),
+    return Entry(
+        tx_id=entry.our_tx_id,
+        seq=entry.wallet_seq,
+        action=entry.key.action.value,
+        playhub_tx_id=entry.key.playhub_tx_id,
+        outcome=entry.outcome,
+        amount=_money(parts, currency, entry.amount),
+        balance_change=_money(parts, currency, entry.balance_change),
+        balance_after=_money(parts, currency, entry.balance_after),
+        created_at=_iso_time(entry.created_at),
         **{
-            name: getattr(entry, name)
+            name: getattr(entry, name) or None
             for name in ("session_id", "round_id", "game_id", "type", "frc_id", "orig_tx_id", "refunded_by")
-            if getattr(entry, name)
         },
-    }
+    )
 
 
-def _campaign(parts: OperatorRuntime, campaign: Campaign) -> dict[str, Any]:
+def _campaign(parts: OperatorRuntime, campaign: Campaign) -> CampaignView:
     """Our record, with what it gives away: the bet value of its line, and quantity x max_bet."""
-    body = dict(campaign.__dict__)
-    body["user_ids"] = list(campaign.user_ids) if campaign.user_ids is not None else None
-    body["created_at"] = _iso_time(campaign.created_at)  # ISO 8601, as every time the API answers
     value = parts.campaigns.bet_value(campaign)
-    body["bet_value"] = None
-    body["face_value"] = None
-    if value is not None:
-        body["bet_value"] = {
-            "max_bet": _money(parts, campaign.currency, value.max_bet),
-            "max_target_multiplier": str(value.max_target_multiplier),
-        }
-        body["face_value"] = _money(parts, campaign.currency, face_value(campaign.quantity, value))
-    return body
+    return CampaignView(
+        external_id=campaign.external_id,
+        playhub_id=campaign.playhub_id,
+        game_id=campaign.game_id,
+        currency=campaign.currency,
+        quantity=campaign.quantity,
+        bet_line=campaign.bet_line,
+        valid_from=campaign.valid_from,
+        valid_until=campaign.valid_until,
+        user_ids=list(campaign.user_ids) if campaign.user_ids is not None else None,
+        status=campaign.status,
+        created_at=_iso_time(campaign.created_at),
+        bet_value=BetValue(
+            max_bet=_money(parts, campaign.currency, value.max_bet),
+            max_target_multiplier=str(value.max_target_multiplier),
+        )
+        if value is not None
+        else None,
+        face_value=_money(parts, campaign.currency, face_value(campaign.quantity, value)) if value else None,
+    )
 
 
 def _found_legal_bets(currency: str, game_id: str | None) -> LegalBets:
@@ -369,34 +533,91 @@ def _found_legal_bets(currency: str, game_id: str | None) -> LegalBets:
 
 
 def _replace_legal_bets(
-    app: APIGatewayRestResolver, parts: OperatorRuntime, currency: str, game_id: str | None
-) -> dict[str, Any]:
-    request = _body(app, LegalBetsRequest)
+    parts: OperatorRuntime, currency: str, game_id: str | None, request: LegalBetsRequest
+) -> LegalBetsView:
     parts.catalogue.currency(currency)  # a table for a currency Playhub does not list is a 400
     try:
         lines = parse_lines(request.lines, parts.currencies.places(currency), currency)
     except ValueError as exc:
-        raise BadRequest(f"lines: {exc}") from None
+        raise InvalidRequest(f"lines: {exc}") from None
     updated_at = int(datetime.now(UTC).timestamp())
     return _legal_bets(parts.legal_bets.replace(LegalBets(currency, game_id, lines, updated_at)))
 
 
-def _legal_bets(table: LegalBets) -> dict[str, Any]:
-    return {
-        "currency": table.currency,
-        "game_id": table.game_id,  # None: every game without a table of its own
-        "table": ", ".join(texts(table.lines)),  # as handed to Playhub
-        "lines": [
-            {
-                "bet_line": number,
-                "max_bet": str(value.max_bet),
-                "max_target_multiplier": str(value.max_target_multiplier),
-            }
+def _legal_bets(table: LegalBets) -> LegalBetsView:
+    return LegalBetsView(
+        currency=table.currency,
+        game_id=table.game_id,
+        table=", ".join(texts(table.lines)),
+        lines=[
+            BetLine(bet_line=number, max_bet=str(value.max_bet), max_target_multiplier=str(value.max_target_multiplier))
             for number, value in enumerate(table.lines, start=1)
         ],
-        "updated_at": _iso_time(table.updated_at),
-    }
+        updated_at=_iso_time(table.updated_at),
+    )
 
 
 def _iso_time(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# The OpenAPI document ----------------------------------------------------------------------
+
+API_TITLE = "Playhub wallet: the operator API"
+API_VERSION = "1.0.0"
+API_DESCRIPTION = """\
+What the casino's backend calls: launch Playhub games, move money in and out of players' wallets,
+read their ledgers, block players, keep the legal bets tables and run free-rounds campaigns.
+
+Deployed, every request is signed with AWS SigV4 (service `execute-api`) by a principal allowed
+to invoke the stage; `make run` serves it on http://127.0.0.1:3000 without signing.
+
+Every refusal is a JSON `{"message", "details"}` with a 4xx status and changes nothing; a 5xx is a
+fault of ours or Playhub's. Money is a decimal string in the currency's decimal places. Transfers
+are idempotent on their `reference`, which is unique across all players and wallets.
+"""
+
+
+def api_document() -> dict[str, Any]:
+    """The OpenAPI document of the launch and operator routes, as committed in docs/."""
+    app = APIGatewayRestResolver(enable_validation=True)
+    add_launch_routes(app)
+    add_operator_routes(app)
+    schema = app.get_openapi_schema(
+        title=API_TITLE,
+        version=API_VERSION,
+        description=API_DESCRIPTION,
+        servers=[],
+        security_schemes={
+            "sigv4": {  # type: ignore[dict-item]  # powertools models no extension fields
+                "type": "apiKey",
+                "name": "Authorization",
+                "in": "header",
+                "x-amazon-apigateway-authtype": "awsSigv4",
+            }
+        },
+        security=[{"sigv4": []}],
+    )
+    document: dict[str, Any] = json.loads(schema.model_dump_json(by_alias=True, exclude_none=True))
+    document["servers"] = [
+        {
+            "url": "https://{api_id}.execute-api.{region}.amazonaws.com/live",
+            "variables": {"api_id": {"default": "api-id"}, "region": {"default": "eu-west-1"}},
+        },
+        {"url": "http://127.0.0.1:3000", "description": "make run"},
+    ]
+    # A validation failure is our 400 with {message, details}, not powertools' 422.
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            if responses.pop("422", None) is not None and ("parameters" in operation or "requestBody" in operation):
+                responses.setdefault("400", {"description": "Bad input; nothing changed", "content": _error_content()})
+    schemas = document["components"]["schemas"]
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        if f'"#/components/schemas/{name}"' not in json.dumps(document["paths"]):
+            schemas.pop(name, None)
+    return document
+
+
+def _error_content() -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}

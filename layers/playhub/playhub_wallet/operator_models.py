@@ -1,14 +1,29 @@
-"""Pydantic models of the operator's API: game launch, transfers, blocking, campaigns."""
+"""Pydantic models of the operator's API: what each route takes and what it answers.
+
+They are the API's contract: the resolver validates requests against them and the OpenAPI
+document (docs/operator-openapi.json) is generated from them. Money is a decimal string
+everywhere, in the currency's decimal places; times are ISO 8601 UTC.
+"""
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
-from playhub_wallet.money import CURRENCY_PATTERN, parse_amount_text
+from playhub_wallet.core_api import FreeRounds, RoundHistory
+from playhub_wallet.money import AMOUNT_PATTERN, CURRENCY_PATTERN, parse_amount_text
 from playhub_wallet.sessions import GAME_ID_PATTERN, PLAYER_ID_PATTERN
 
 _LOCALE = re.compile(r"^[a-z]{2,3}(_[a-z0-9]{2,4})?$")
@@ -31,8 +46,16 @@ def _amount(value: object) -> Decimal:
 PlayerId = Annotated[str, StringConstraints(pattern=PLAYER_ID_PATTERN.pattern)]
 GameId = Annotated[str, StringConstraints(pattern=GAME_ID_PATTERN.pattern)]
 Currency = Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN.pattern)]
-Locale = Annotated[str, AfterValidator(_locale)]
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
+Locale = Annotated[
+    str,
+    AfterValidator(_locale),
+    WithJsonSchema({"type": "string", "examples": ["en", "en_us"], "description": "en-US is read as en_us."}),
+]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN.pattern, "examples": ["10.50"]}),
+]
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@+-]{1,128}$")]
 
 
@@ -55,14 +78,19 @@ class LaunchRequest(_Request):
 
 
 class LaunchResponse(BaseModel):
-    session_id: str | None  # None for a demo game: Playhub's money, no callbacks
-    game_url: str
+    session_id: str | None = Field(description="Our session for Playhub's callbacks; null for a demo game.")
+    game_url: str = Field(description="Where to send the player: Playhub's game.")
     game_session_id: str
 
 
 class TransferRequest(_Request):
-    amount: Amount
-    reference: Reference  # the caller's idempotency key
+    amount: Amount = Field(description='A decimal string greater than zero, such as "10.50".')
+    reference: Reference = Field(
+        description="Your id for this transfer, and its idempotency key: sent again with the same amount, "
+        "the transfer is not repeated and the answer says replayed. A reference is unique across all "
+        "players and wallets, as a bank transfer's is: used for another transfer (another amount, "
+        "wallet or player) it is a 409."
+    )
 
 
 class BlockRequest(_Request):
@@ -89,3 +117,162 @@ class LegalBetsRequest(_Request):
 class CampaignChange(_Request):
     valid_until: AwareDatetime | None = None
     user_ids: list[PlayerId] | None = None
+
+
+# What the routes answer -------------------------------------------------------------------
+
+Money = Annotated[str, Field(description='A decimal string in the currency\'s decimal places, such as "10.50".')]
+IsoTime = Annotated[str, Field(description="ISO 8601, UTC, such as 2026-11-26T06:30:00Z.")]
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: a short message, and what exactly was wrong."""
+
+    message: str
+    details: str
+
+
+class Wallet(BaseModel):
+    currency: str
+    balance: Money
+    blocked: bool
+
+
+class Wallets(BaseModel):
+    player_id: str
+    wallets: list[Wallet]
+
+
+class TransferDone(BaseModel):
+    balance: Money = Field(description="The wallet's balance after the transfer.")
+    tx_id: str = Field(description="Our id of the ledger entry.")
+    replayed: bool = Field(description="True: this reference was already applied; nothing moved now.")
+
+
+class Entry(BaseModel):
+    """One ledger entry: a callback of Playhub's or a transfer of yours, and what it did."""
+
+    tx_id: str
+    seq: int = Field(description="The entry's number in its wallet, from 1.")
+    action: str = Field(description="balance, bet, win, refund, deposit or withdrawal.")
+    playhub_tx_id: str = Field(description="Playhub's tx_id, or the transfer's reference.")
+    outcome: str
+    amount: Money | None
+    balance_change: Money | None
+    balance_after: Money | None
+    created_at: IsoTime
+    session_id: str | None = None
+    round_id: str | None = None
+    game_id: str | None = None
+    type: str | None = None
+    frc_id: str | None = None
+    orig_tx_id: str | None = None
+    refunded_by: str | None = None
+
+
+class HistoryPage(BaseModel):
+    transactions: list[Entry] = Field(description="Newest first.")
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page.")
+
+
+class LedgerSearch(BaseModel):
+    currencies: list[str]
+    entries_scanned: int
+    complete: bool = Field(description="False: some wallet had more entries than were searched.")
+
+
+class RoundDetails(BaseModel):
+    player_id: str
+    game_id: str
+    round_id: str
+    playhub: RoundHistory | None = Field(description="Playhub's record of the round; null if it has none.")
+    playhub_note: str | None
+    ledger: list[Entry] = Field(description="Our entries for the round, newest first.")
+    ledger_search: LedgerSearch
+
+
+class Blocked(BaseModel):
+    player_id: str
+    blocked: bool
+    wallets: list[str] = Field(description="The currencies of the wallets changed.")
+
+
+class GameView(BaseModel):
+    id: str
+    title: str
+    locales: str = Field(description="Comma-delimited, as Playhub lists them.")
+    thumbnail: str
+    free_spins: bool
+
+
+class CurrencyView(BaseModel):
+    code: str
+    name: str
+    symbol: str
+    decimal_places: int = Field(description="As Playhub lists them.")
+    is_crypto: bool
+    is_virtual: bool
+    decimal_places_used: int = Field(description="What this stack uses (CURRENCY_DECIMAL_PLACES may override).")
+
+
+class Loaded(BaseModel):
+    count: int
+    fetched_at: IsoTime
+
+
+class CatalogueState(BaseModel):
+    currencies: Loaded
+    games: Loaded | None
+    overrides: dict[str, int] = Field(description="CURRENCY_DECIMAL_PLACES: decimal places set by this deployment.")
+
+
+class BetLine(BaseModel):
+    bet_line: int
+    max_bet: str
+    max_target_multiplier: str
+
+
+class LegalBetsView(BaseModel):
+    currency: str
+    game_id: str | None = Field(description="null: the table of every game without one of its own.")
+    table: str = Field(description="Playhub's notation, as handed to Playhub.")
+    lines: list[BetLine]
+    updated_at: IsoTime
+
+
+class LegalBetsList(BaseModel):
+    tables: list[LegalBetsView]
+
+
+class BetValue(BaseModel):
+    max_bet: Money | None
+    max_target_multiplier: str
+
+
+class CampaignView(BaseModel):
+    """Our record of a free-rounds campaign, with what it gives away."""
+
+    external_id: str
+    playhub_id: str = Field(description="Playhub's id: the frc_id of the campaign's callbacks.")
+    game_id: str
+    currency: str
+    quantity: int
+    bet_line: int
+    valid_from: IsoTime
+    valid_until: IsoTime | None
+    user_ids: list[str] | None
+    status: str = Field(description='"active" or "cancelled".')
+    created_at: IsoTime
+    bet_value: BetValue | None = Field(description="What bet_line stood for in the legal bets table at creation.")
+    face_value: Money | None = Field(description="quantity x max_bet.")
+
+
+class Difference(BaseModel):
+    field: str
+    ours: Any
+    playhub: Any
+
+
+class LiveCampaign(CampaignView):
+    playhub: FreeRounds = Field(description="Playhub's state of the campaign now.")
+    differences: list[Difference]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from playhub_wallet.catalogue import CatalogueStore, Currencies, Currency, Game, GamesLoaded, normalise_locales
 from playhub_wallet.core_api import call_playhub
-from playhub_wallet.errors import BadRequest, CatalogueNotLoaded, UpstreamError
+from playhub_wallet.errors import CatalogueNotLoaded, InvalidRequest, UpstreamError
 from playhub_wallet.money import CURRENCY_PATTERN, MAX_DECIMAL_PLACES
 from playhub_wallet.observability import logger
 
@@ -75,7 +75,7 @@ class PlayhubCatalogue:
         if found is None and self._may_ask_playhub():
             found = self._ask_playhub().find(code)
         if found is None:
-            raise BadRequest(f"currency: {code} is not a currency Playhub supports")
+            raise InvalidRequest(f"currency: {code} is not a currency Playhub supports")
         return found
 
     def currency_places(self) -> dict[str, int]:
@@ -117,7 +117,7 @@ class PlayhubCatalogue:
                 "Playhub's game catalogue has not been loaded yet: the catalogue function loads it hourly"
                 " (invoke it to load it now)"
             )
-        raise BadRequest(f"game_id: {game_id} is not in Playhub's game catalogue")
+        raise InvalidRequest(f"game_id: {game_id} is not in Playhub's game catalogue")
 
     def games(self) -> list[Game]:
         return sorted(self._store.games(), key=lambda game: game.id)
@@ -143,7 +143,7 @@ class PlayhubCatalogue:
         game = self.game(game_id)
         if not game.supports_locale(locale):
             listed = ", ".join(game.locales) or "none"
-            raise BadRequest(f"locale: {locale} is not a locale of {game_id} (it lists {listed})")
+            raise InvalidRequest(f"locale: {locale} is not a locale of {game_id} (it lists {listed})")
         self.currency(currency)
 
     def refresh(self) -> RefreshReport:

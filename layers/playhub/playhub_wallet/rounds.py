@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from playhub_wallet.accounts import Accounts
 from playhub_wallet.core_api import CoreApiClient, RoundHistory, call_playhub
-from playhub_wallet.errors import BadRequest, NotFound
+from playhub_wallet.errors import InvalidRequest, NotFound
 from playhub_wallet.state import LedgerEntry, WalletKey
 
 # How many of a wallet's newest entries are searched for the round (the history index holds a
@@ -51,7 +51,7 @@ class Rounds:
             games = {entry.game_id for entry in entries if entry.game_id}
             if len(games) != 1:
                 reason = "no entry of ours names its game" if not games else f"our entries name {sorted(games)}"
-                raise BadRequest(f"game_id: required for this round ({reason})")
+                raise InvalidRequest(f"game_id: required for this round ({reason})")
             (game_id,) = games
         # Round ids are unique only within a game: keep the entries of this game (refunds carry none).
         entries = [entry for entry in entries if entry.game_id in (None, game_id)]
