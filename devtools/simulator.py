@@ -204,6 +204,7 @@ class Simulator:
             except TimeoutError:
                 continue
             if status == 200:
+                self.report.check(rule, True)
                 return status, answer
             time.sleep(0.05)
         self.report.check(rule, False, f"no 200 after {attempts} tries: {payload['action']} {payload['tx_id']}")
@@ -226,6 +227,7 @@ class Simulator:
         self._round_lines.lines = [f"{scenario}:"]
         try:
             getattr(self, f"_{scenario}")(session_id, rng)
+            self.report.check("answered within Playhub's 5 s", True)
         except TimeoutError as exc:
             self.report.check("answered within Playhub's 5 s", False, f"{scenario}: {exc}")
         finally:
@@ -257,6 +259,7 @@ class Simulator:
                 "bet within the balance accepted", answer.get("message") == "insufficient funds", f"{status} {answer}"
             )
             return
+        self.report.check("bet within the balance accepted", True)
         self.report.add_money(-stake)
         if rng.random() < 0.3:
             self.duplicate(bet, answer)

@@ -77,6 +77,9 @@ def test_a_correct_ledger_passes_every_rule_and_the_money_check(stack: None, one
     assert report.ok, report.summary()
     assert report.callbacks["bet"] >= 30
     assert report.checks["duplicate answered with the same tx_id"][0] > 0
+    assert report.checks["answered within Playhub's 5 s"] == [40, 0]  # every round, counted when it passes too
+    assert report.checks["win accepted"][0] > 0
+    assert report.checks["refund accepted"][0] > 0
     callbacks_sent_to = transport.paths & CALLBACKS
     assert callbacks_sent_to == ({"/callback"} if one_url else {"/balance", "/bet", "/win", "/refund"})
     if one_url:
