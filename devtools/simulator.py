@@ -180,11 +180,14 @@ class Simulator:
         headers = {SIGNATURE_HEADER: sign(self.key, body), "Content-Type": "application/json"}
         action = payload["action"]
         started = time.perf_counter()
-        status, answer = self.transport.call("POST", self.path(action), body, headers, timeout or self.timeout)
+        try:
+            status, answer = self.transport.call("POST", self.path(action), body, headers, timeout or self.timeout)
+        finally:  # sent, answered or not
+            with self.report.lock:
+                self.report.callbacks[action] += 1
         elapsed_ms = (time.perf_counter() - started) * 1000
-        with self.report.lock:
-            self.report.callbacks[action] += 1
-            if timeout is None:
+        if timeout is None:
+            with self.report.lock:
                 self.report.latencies[action].append(elapsed_ms)
         if self.transcript:
             amount = f" {payload['amount']}" if "amount" in payload else ""
