@@ -488,7 +488,7 @@ def callbacks_svg(report: Report) -> str:
     return "".join(parts)
 
 
-MAX_POINTS = 6000  # beyond this, the latency-over-time plot shows every n-th sample of each kind
+MAX_POINTS = 6000  # beyond this, the latency-over-time plot shows 1 in n samples of each kind
 
 
 def timeline_svg(report: Report, lo: int, hi: int) -> str:
@@ -501,13 +501,14 @@ def timeline_svg(report: Report, lo: int, hi: int) -> str:
     total = sum(len(report.samples[name]) for name in names)
     stride = max(1, math.ceil(total / MAX_POINTS))
     last = max((at for name in names for at, _ in report.samples[name]), default=0.0)
-    ticks = _nice_ticks(max(report.run.duration_s, last, 1e-3), 8, integers=False)
+    end = max(report.run.duration_s, last, 1e-3)  # the axis ends with the run
+    ticks = [tick for tick in _nice_ticks(end, 8, integers=False) if tick <= end]
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" style="{FONT}" '
         'aria-label="latency over the run">'
     ]
     for tick in ticks:
-        x = left + tick / ticks[-1] * plot_w
+        x = left + tick / end * plot_w
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" class="grid"/>')
         parts.append(
             f'<text x="{x:.1f}" y="{top + plot_h + 17}" text-anchor="middle" class="tick">{_tick_label(tick)}</text>'
@@ -524,7 +525,7 @@ def timeline_svg(report: Report, lo: int, hi: int) -> str:
     for name in names:
         colour = KIND_COLOURS.get(name, "#777777")
         dots = [
-            f'<circle cx="{left + at / ticks[-1] * plot_w:.1f}" '
+            f'<circle cx="{left + at / end * plot_w:.1f}" '
             f'cy="{top + plot_h - _log_position(ms, low, high, 0, plot_h):.1f}" r="2"/>'
             for at, ms in report.samples[name][::stride]
         ]
@@ -537,7 +538,7 @@ def timeline_svg(report: Report, lo: int, hi: int) -> str:
             f'<rect x="{x:.1f}" y="{top - 20}" width="10" height="10" fill="{KIND_COLOURS.get(name, "#777")}"/>'
         )
         parts.append(f'<text x="{x + 14:.1f}" y="{top - 11}" class="label">{_e(name)}</text>')
-    note = f" (every {stride}th callback shown)" if stride > 1 else ""
+    note = f" (1 in {stride} callbacks shown)" if stride > 1 else ""
     parts.append(
         f'<text x="{left + plot_w / 2}" y="{height - 8}" text-anchor="middle" class="axis-title">'
         f"seconds since the start{_e(note)}</text>"

@@ -13,6 +13,7 @@ import pytest
 
 from devtools.report import (
     EDGES,
+    MAX_POINTS,
     RULES,
     Report,
     RunInfo,
@@ -22,6 +23,7 @@ from devtools.report import (
     json_text,
     latency_stats,
     percentile,
+    timeline_svg,
     to_html,
     to_json,
 )
@@ -68,6 +70,19 @@ def test_the_html_has_one_histogram_per_callback_kind_holding_all_its_timed_call
     for kind, svg in histograms:  # each bar's tooltip says its count; the bars add up to the kind's samples
         counts = [int(count) for count in re.findall(r" ms: (\d+)</title>", svg)]
         assert sum(counts) == len(report.samples[kind]), kind
+
+
+def test_latency_over_the_run_has_a_dot_per_timed_callback_and_thins_out_a_long_run() -> None:
+    report = a_report()
+
+    dots = re.findall(r'<circle cx="([\d.]+)"', timeline_svg(report, *bucket_range([1.0, 1000.0])))
+
+    assert len(dots) == sum(len(samples) for samples in report.samples.values())
+    assert max(float(x) for x in dots) <= 1080  # the axis ends with the run, inside the chart
+    report.samples["bet"] = [(index / 10_000, 5.0) for index in range(3 * MAX_POINTS)]
+    thinned = timeline_svg(report, *bucket_range([1.0, 1000.0]))
+    assert MAX_POINTS // 2 < thinned.count("<circle ") <= MAX_POINTS
+    assert "(1 in 4 callbacks shown)" in thinned
 
 
 def test_the_html_lists_each_rule_with_its_counts_and_what_it_means() -> None:
