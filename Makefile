@@ -29,7 +29,7 @@ run: install $(SAM)
 	$(PY) -m devtools.local_gateway $(ARGS)
 
 # Playhub, simulated, against `make run` (another terminal) or URL=...; ARGS for more, e.g.
-# make demo ARGS="--rounds 2000 --concurrency 4"
+# make demo ARGS="--rounds 2000 --concurrency 4", or ARGS="--rounds 200 --report report.html" for an HTML report
 demo: install
 	$(PY) -m devtools.simulator --url $(or $(URL),http://127.0.0.1:$(or $(PORT),3000)) $(ARGS)
 

@@ -2,6 +2,7 @@
 
     python -m devtools.simulator                        # short run against make run, with a transcript
     python -m devtools.simulator --rounds 2000 --concurrency 4
+    python -m devtools.simulator --rounds 200 --report report.html --json report.json   # devtools/report.py
     python -m devtools.simulator --url https://…/live --key "$KEY"   # a deployed stack (operator routes SigV4)
 
 It launches one session per worker for a single player through the operator API, funds the
@@ -18,21 +19,21 @@ import argparse
 import contextlib
 import json
 import random
-import statistics
 import sys
 import threading
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Protocol
 
 import requests
 
 from devtools.callbacks import SAMPLE_CALLBACK_KEY
+from devtools.report import Report, RunInfo, json_text, to_html
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
 CENT = Decimal("0.01")
@@ -65,62 +66,6 @@ class HttpTransport:
             return response.status_code, response.json()
         except ValueError:
             return response.status_code, {"message": response.text[:200]}
-
-
-@dataclass
-class Report:
-    """What a run saw: counts, latencies, rule checks, and the money check."""
-
-    callbacks: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    checks: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # passed, failed
-    failures: list[str] = field(default_factory=list)
-    expected_balance: Decimal = Decimal(0)
-    reported_balance: Decimal | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def check(self, rule: str, passed: bool, detail: str = "") -> bool:
-        with self.lock:
-            self.checks[rule][0 if passed else 1] += 1
-            if not passed and len(self.failures) < 20:
-                self.failures.append(f"{rule}: {detail}")
-        return passed
-
-    def add_money(self, amount: Decimal) -> None:
-        with self.lock:
-            self.expected_balance += amount
-
-    @property
-    def money_ok(self) -> bool:
-        return self.reported_balance == self.expected_balance
-
-    @property
-    def ok(self) -> bool:
-        return self.money_ok and all(failed == 0 for _, failed in self.checks.values())
-
-    def summary(self) -> str:
-        lines = [
-            f"callbacks sent: {sum(self.callbacks.values())} "
-            + " ".join(f"{name}={count}" for name, count in sorted(self.callbacks.items()))
-        ]
-        lines.append("latency ms        p50     p95     p99")
-        for name, values in sorted(self.latencies.items()):
-            lines.append(f"  {name:<10} {_pct(values, 50):>7.1f} {_pct(values, 95):>7.1f} {_pct(values, 99):>7.1f}")
-        lines.append("rules             passed  failed")
-        for rule, (passed, failed) in sorted(self.checks.items()):
-            lines.append(f"  {rule:<38} {passed:>6} {failed:>6}  {'ok' if not failed else 'FAILED'}")
-        verdict = "ok" if self.money_ok else "MISMATCH"
-        lines.append(
-            f"money check: wallet reports {self.reported_balance}, the answers imply {self.expected_balance}: {verdict}"
-        )
-        lines += [f"  failure: {failure}" for failure in self.failures]
-        return "\n".join(lines)
-
-
-def _pct(values: list[float], percent: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
 
 
 class Simulator:
@@ -170,7 +115,7 @@ class Simulator:
         )
         if status != 200:
             raise RuntimeError(f"deposit failed: {status} {funded}")
-        self.report.expected_balance = Decimal(funded["balance"])
+        self.report.opening_balance = self.report.expected_balance = Decimal(funded["balance"])
         return sessions
 
     # Callbacks, signed as Playhub signs them ----------------------------------------------
@@ -180,12 +125,15 @@ class Simulator:
         headers = {SIGNATURE_HEADER: sign(self.key, body), "Content-Type": "application/json"}
         action = payload["action"]
         started = time.perf_counter()
-        status, answer = self.transport.call("POST", self.path(action), body, headers, timeout or self.timeout)
+        try:
+            status, answer = self.transport.call("POST", self.path(action), body, headers, timeout or self.timeout)
+        finally:  # sent, answered or not
+            with self.report.lock:
+                self.report.callbacks[action] += 1
         elapsed_ms = (time.perf_counter() - started) * 1000
-        with self.report.lock:
-            self.report.callbacks[action] += 1
-            if timeout is None:
-                self.report.latencies[action].append(elapsed_ms)
+        if timeout is None:  # Playhub's own timeout: not a bet whose answer is abandoned on purpose
+            with self.report.lock:
+                self.report.samples[action].append((started - self.report.clock, elapsed_ms))
         if self.transcript:
             amount = f" {payload['amount']}" if "amount" in payload else ""
             self._say(f"  {action}{amount} -> {status} {answer.get('balance', answer.get('message', ''))}")
@@ -204,6 +152,7 @@ class Simulator:
             except TimeoutError:
                 continue
             if status == 200:
+                self.report.check(rule, True)
                 return status, answer
             time.sleep(0.05)
         self.report.check(rule, False, f"no 200 after {attempts} tries: {payload['action']} {payload['tx_id']}")
@@ -224,8 +173,11 @@ class Simulator:
             ["round", "free", "lost_bet", "refund_first", "too_big", "balance"], weights=[55, 10, 10, 10, 5, 10]
         )[0]
         self._round_lines.lines = [f"{scenario}:"]
+        with self.report.lock:
+            self.report.scenarios[scenario] += 1
         try:
             getattr(self, f"_{scenario}")(session_id, rng)
+            self.report.check("answered within Playhub's 5 s", True)
         except TimeoutError as exc:
             self.report.check("answered within Playhub's 5 s", False, f"{scenario}: {exc}")
         finally:
@@ -257,6 +209,7 @@ class Simulator:
                 "bet within the balance accepted", answer.get("message") == "insufficient funds", f"{status} {answer}"
             )
             return
+        self.report.check("bet within the balance accepted", True)
         self.report.add_money(-stake)
         if rng.random() < 0.3:
             self.duplicate(bet, answer)
@@ -333,6 +286,16 @@ class Simulator:
         funding: Decimal = Decimal("10000.00"),
         progress: Callable[[int], None] | None = None,
     ) -> Report:
+        self.report.run = RunInfo(
+            target=getattr(self.transport, "base_url", type(self.transport).__name__),
+            one_url=self.one_url,
+            rounds=rounds,
+            concurrency=concurrency,
+            seed=self.seed,
+            currency=currency,
+            started_at=datetime.now(UTC),
+        )
+        self.report.clock = time.perf_counter()
         player_id = player_id or f"sim-{uuid.uuid4().hex[:10]}"
         sessions = self.open_sessions(player_id, currency, concurrency, funding)
         status, answer = self.send({"action": "balance", "session_id": sessions[0]})
@@ -358,6 +321,7 @@ class Simulator:
                 outcome.result()
         status, answer = self.send({"action": "balance", "session_id": sessions[0]})
         self.report.reported_balance = Decimal(answer["balance"]) if status == 200 else None
+        self.report.run.duration_s = time.perf_counter() - self.report.clock
         return self.report
 
 
@@ -420,7 +384,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--currency", default="EUR")
     parser.add_argument("--iam", action="store_true", help="sign operator requests with SigV4 (deployed stacks)")
     parser.add_argument("--single-url", action="store_true", help="send every callback to POST /callback")
+    parser.add_argument("--report", metavar="PATH", help="write the report as one self-contained HTML file")
+    parser.add_argument("--json", metavar="PATH", help="write the report as JSON ('-': to stdout)")
     args = parser.parse_args(argv)
+    outputs = [path for path in (args.report, args.json) if path and path != "-"]
+    problem = next((f"{path}: {why}" for path in outputs if (why := _unwritable(path))), None)
+    if problem is None and len({Path(path).resolve() for path in outputs}) < len(outputs):
+        problem = "--report and --json name the same file"
+    if problem:  # found now, not after the whole run
+        print(f"error: cannot write the report to {problem}", file=sys.stderr)
+        return 2
+    say: Callable[[str], None] = print
+    if args.json == "-":  # stdout is the JSON's alone
+        say = _to_stderr
     signer = None
     if args.iam:
         from playhub_ops.client import OperatorClient  # noqa: PLC0415 - only for deployed stacks
@@ -429,7 +405,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         signer = client.sign
     transcript = args.rounds <= 20
     simulator = Simulator(
-        HttpTransport(args.url, signer), args.key, seed=args.seed, transcript=transcript, one_url=args.single_url
+        HttpTransport(args.url, signer),
+        args.key,
+        seed=args.seed,
+        transcript=transcript,
+        one_url=args.single_url,
+        out=say,
     )
     try:
         report = simulator.run(
@@ -446,8 +427,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as error:  # the stack refused the set-up (launch, deposit)
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(report.summary())
+    say(report.summary())
+    try:
+        if args.report:
+            Path(args.report).write_text(to_html(report), encoding="utf-8")
+        if args.json == "-":
+            sys.stdout.write(json_text(report))
+        elif args.json:
+            Path(args.json).write_text(json_text(report), encoding="utf-8")
+    except OSError as error:
+        print(f"error: cannot write the report: {error}", file=sys.stderr)
+        return 2
+    if outputs:
+        say("report written to " + " and ".join(str(Path(path).resolve()) for path in outputs))
     return 0 if report.ok else 1
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _unwritable(path: str) -> str | None:
+    """Why a report cannot be written to path (None if it can), tried before the run: the file is
+    opened for appending, and removed again if it was not there."""
+    target = Path(path)
+    if target.is_dir():
+        return "it is a directory"
+    existed = target.exists()
+    try:
+        with target.open("a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        return error.strerror or str(error)
+    if not existed:
+        target.unlink()
+    return None
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ and catches a ledger that credits a win twice."""
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +16,7 @@ from support.harness import FakeLambdaContext, handler_module, operator_event, o
 
 from devtools import local_db
 from devtools.callbacks import api_gateway_event
+from devtools.report import Report
 from devtools.simulator import Simulator
 from playhub_wallet import operator_api, rules
 from playhub_wallet.operator_runtime import build_operator_runtime
@@ -77,6 +81,9 @@ def test_a_correct_ledger_passes_every_rule_and_the_money_check(stack: None, one
     assert report.ok, report.summary()
     assert report.callbacks["bet"] >= 30
     assert report.checks["duplicate answered with the same tx_id"][0] > 0
+    assert report.checks["answered within Playhub's 5 s"] == [40, 0]  # every round, counted when it passes too
+    assert report.checks["win accepted"][0] > 0
+    assert report.checks["refund accepted"][0] > 0
     callbacks_sent_to = transport.paths & CALLBACKS
     assert callbacks_sent_to == ({"/callback"} if one_url else {"/balance", "/bet", "/win", "/refund"})
     if one_url:
@@ -132,3 +139,88 @@ def test_the_progress_is_a_line_every_few_seconds_when_not_on_a_terminal() -> No
     assert "\r" not in log.getvalue()
     assert log.getvalue().splitlines()[-1].startswith("200/200 rounds, ")
     assert len(log.getvalue().splitlines()) < 200  # not a line per round: one per 5 s, and the last
+
+
+class TallyingTransport(InProcessTransport):
+    """Counts the callbacks the stack took (a wrong signature's 401 is the simulator's probe, not a callback)."""
+
+    base_url = "in-process"
+
+    def __init__(self) -> None:
+        self.taken: Counter[str] = Counter()
+
+    def call(self, method: str, path: str, body: Any, headers: dict[str, str], timeout: float) -> tuple[int, Any]:
+        try:
+            status, answer = super().call(method, path, body, headers, timeout)
+        except TimeoutError:
+            status, answer = 0, None
+            raise
+        finally:
+            if path in CALLBACKS and status != 401:
+                self.taken[path[1:]] += 1
+        return status, answer
+
+
+def run_main(monkeypatch: pytest.MonkeyPatch, *options: str) -> tuple[int, TallyingTransport, list[Report]]:
+    """The simulator's command line, on the in-process stack; the Report it made."""
+    from devtools import simulator
+
+    transport = TallyingTransport()
+    reports: list[Report] = []
+    run = simulator.Simulator.run
+
+    def run_and_keep(self: simulator.Simulator, *args: Any, **kwargs: Any) -> Report:
+        reports.append(run(self, *args, **kwargs))
+        return reports[-1]
+
+    monkeypatch.setattr(simulator, "HttpTransport", lambda url, signer: transport)
+    monkeypatch.setattr(simulator.Simulator, "run", run_and_keep)
+    options = ("--key", "local-callback-key", "--rounds", "10", "--concurrency", "1", "--seed", "2", *options)
+    code = simulator.main(options)  # one worker: moto is not thread-safe
+    return code, transport, reports
+
+
+def test_a_run_writes_its_html_report_and_json_with_the_runs_figures(
+    stack: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page, data_file = tmp_path / "report.html", tmp_path / "report.json"
+
+    code, transport, [report] = run_main(monkeypatch, "--report", str(page), "--json", str(data_file))
+
+    assert code == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == f"report written to {page} and {data_file}"
+    data = json.loads(data_file.read_text())
+    assert data["callbacks"] == dict(report.callbacks) == dict(transport.taken)
+    assert sum(data["scenarios"].values()) == data["run"]["rounds"] == 10
+    assert {rule["rule"]: [rule["passed"], rule["failed"]] for rule in data["rules"]} == dict(report.checks)
+    assert len(data["rules"]) >= 5
+    assert all(rule["means"] for rule in data["rules"])
+    assert data["scenarios"]["lost_bet"] > 0  # bets sent whose answer is abandoned: sent, not timed
+    untimed = {kind: data["callbacks"][kind] - latency["count"] for kind, latency in data["latency_ms"].items()}
+    assert untimed == {"balance": 0, "bet": data["scenarios"]["lost_bet"], "win": 0, "refund": 0}
+    for kind, latency in data["latency_ms"].items():
+        assert latency["count"] == len(latency["samples"]) == len(report.samples[kind])
+        assert latency["min"] <= latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
+        assert all(0 <= at <= data["run"]["duration_s"] for at, _ in latency["samples"])
+    assert data["money"]["reported_balance"] == data["money"]["expected_balance"] == str(report.expected_balance)
+    assert data["ok"] is True
+    html = page.read_text()
+    assert '<section class="verdict pass"><strong>PASS</strong>' in html
+    assert html.count("latency histogram") == len(data["callbacks"])
+    assert not re.search(r"\bsrc\s*=|\bhref\s*=|<script|<link|url\(", html, re.I)
+
+
+def test_json_to_stdout_leaves_stdout_to_the_json(
+    stack: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, [report] = run_main(monkeypatch, "--json", "-")
+
+    assert code == 0
+    captured = capsys.readouterr()
+    # In process, the handlers' own log lines share stdout; the JSON follows them, whole.
+    data = json.loads(captured.out[captured.out.index('{\n  "version": 1') :])
+    assert data["callbacks"] == dict(report.callbacks)
+    assert "money check: wallet reports" in captured.err  # the summary, and the transcript, went to stderr
+    assert "money check" not in captured.out
+    assert " -> 200 " not in captured.out
