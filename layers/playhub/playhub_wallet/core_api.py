@@ -17,7 +17,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from playhub_wallet.errors import Conflict, NotFound, UpstreamError, UpstreamTimeout
+from playhub_wallet.errors import Conflict, NotFound, ServiceUnavailable, TryAgain, UpstreamError, UpstreamTimeout
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
 STAGING_URL = "https://staging.fastplaynetwork.com/api/v1"
@@ -286,9 +286,12 @@ class CoreApiClient:
 
 
 def call_playhub(call: Callable[[], T]) -> T:
-    """A Core API call for our operator's API: Playhub's failures as our errors (502, 504, 409, 404)."""
+    """A Core API call for our operator's API: Playhub's failures as our errors (502, 504, 409, 404),
+    and our API key unreadable (Secrets Manager down or denied) as a 503."""
     try:
         return call()
+    except ServiceUnavailable as exc:  # raised by the key source in Playhub's terms: answer in ours
+        raise TryAgain(exc.details) from exc
     except CoreApiTimeout as exc:
         raise UpstreamTimeout(exc.details) from exc
     except CoreApiError as exc:

@@ -25,6 +25,8 @@ def validation_details(errors: Iterable[Mapping[str, Any]], skip: Sequence[str] 
         where = loc[1:] if loc and loc[0] in skip and len(loc) > 1 else loc
         if error["type"] == "json_invalid":
             where, message = ["body"], "is not valid JSON"
+        elif error["type"].startswith("uuid_"):  # pydantic's text quotes the offending character
+            message = "must be a UUID"
         else:
             message = str(error["msg"]).removeprefix("Value error, ")
         parts.append(f"{'.'.join(where) or 'body'}: {message}")

@@ -118,12 +118,13 @@ def add_launch_routes(app: APIGatewayRestResolver) -> None:
     @app.post(
         "/games/launch",
         summary="Launch a game for a player",
+        description="Opens a session for Playhub's callbacks (a real-money game) and asks Playhub for the game's"
+        " URL. The wallet of the currency is created if the player has none. The game, the locale and the currency"
+        " must be in Playhub's catalogue.",
         tags=["games"],
-        responses=_errors(400, 403, 502, 503, 504),
+        responses=_errors(400, 403, 404, 409, 502, 503, 504),
     )
     def launch(request: Annotated[LaunchRequest, Body()]) -> LaunchResponse:
-        """Opens a session for Playhub's callbacks (a real-money game) and asks Playhub for the
-        game's URL. The wallet of the currency is created if the player has none."""
         return operator_runtime().launcher.launch(request)
 
 
@@ -146,26 +147,26 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
     @app.post(
         "/players/<player_id>/wallets/<currency>/deposits",
         summary="Pay money into a wallet",
+        description="Creates the wallet if the player has none in this currency. Idempotent on `reference`.",
         tags=["wallets"],
-        responses=_errors(400, 409, 503),
+        responses=_errors(400, 409, 502, 503, 504),
     )
     def deposit(
         player_id: PlayerId, currency: CurrencyCode, request: Annotated[TransferRequest, Body()]
     ) -> TransferDone:
-        """Creates the wallet if the player has none in this currency. Idempotent on `reference`."""
         return _transfer(operator_runtime(), rules.deposit, WalletKey(player_id, currency), request)
 
     @app.post(
         "/players/<player_id>/wallets/<currency>/withdrawals",
         summary="Take money out of a wallet",
+        description="Never below zero (400 insufficient funds). A player without this wallet is a 404 player not"
+        " found. Idempotent on `reference`.",
         tags=["wallets"],
-        responses=_errors(400, 404, 409, 503),
+        responses=_errors(400, 404, 409, 502, 503, 504),
     )
     def withdraw(
         player_id: PlayerId, currency: CurrencyCode, request: Annotated[TransferRequest, Body()]
     ) -> TransferDone:
-        """Never below zero (400 insufficient funds). A player without this wallet is a 404.
-        Idempotent on `reference`."""
         return _transfer(operator_runtime(), rules.withdrawal, WalletKey(player_id, currency), request)
 
     @app.get(
@@ -192,6 +193,7 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
     @app.get(
         "/players/<player_id>/rounds/<round_id>",
         summary="One round, as Playhub and our ledger see it",
+        description="Playhub's record (its POST /game-round-history) beside our ledger's entries for the round.",
         tags=["wallets"],
         responses=_errors(400, 404, 502, 504),
     )
@@ -206,7 +208,6 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
             str | None, Query(pattern=CURRENCY_PATTERN.pattern, description="Search only this wallet.")
         ] = None,
     ) -> RoundDetails:
-        """Playhub's record (POST /game-round-history) beside our ledger's entries for the round."""
         parts = operator_runtime()
         view = parts.rounds.show(player_id, str(round_id), game_id, currency)  # str(UUID): as the ledger keeps it
         return RoundDetails(
@@ -224,17 +225,23 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
     @app.put(
         "/players/<player_id>/block",
         summary="Block or unblock a player",
+        description="A blocked player's bets are refused and launches are 403; wins, refunds and withdrawals still"
+        " go through.",
         tags=["players"],
         responses=_errors(400),
     )
     def block(player_id: PlayerId, request: Annotated[BlockRequest, Body()]) -> Blocked:
-        """A blocked player's bets are refused; wins, refunds and withdrawals still go through."""
         keys = operator_runtime().accounts.block(player_id, request.blocked)
         return Blocked(player_id=player_id, blocked=request.blocked, wallets=[key.currency for key in keys])
 
-    @app.get("/games", summary="Playhub's games, as cached", tags=["catalogue"], responses=_errors())
+    @app.get(
+        "/games",
+        summary="Playhub's games, as cached",
+        description="Loaded hourly (Playhub's GET /games takes 10-20 s); fields as Playhub names them.",
+        tags=["catalogue"],
+        responses=_errors(),
+    )
     def games() -> list[GameView]:
-        """Loaded hourly (Playhub's GET /games takes 10-20 s); fields as Playhub names them."""
         return [
             GameView(
                 id=game.id,
@@ -246,9 +253,14 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
             for game in operator_runtime().catalogue.games()
         ]
 
-    @app.get("/currencies", summary="Playhub's currencies, as cached", tags=["catalogue"], responses=_errors())
+    @app.get(
+        "/currencies",
+        summary="Playhub's currencies, as cached",
+        description="With the decimal places this stack uses for each.",
+        tags=["catalogue"],
+        responses=_errors(),
+    )
     def currencies() -> list[CurrencyView]:
-        """With the decimal places this stack uses for each."""
         parts = operator_runtime()
         return [
             CurrencyView(**currency.__dict__, decimal_places_used=parts.currencies.places(currency.code))
@@ -282,18 +294,18 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
     @app.get(
         "/legal-bets/<currency>/games/<game_id>",
         summary="The legal bets a game plays by",
+        description="The game's own table, else the currency's table for every game.",
         tags=["legal bets"],
         responses=_errors(400, 404),
     )
     def game_legal_bets(currency: CurrencyCode, game_id: GameId) -> LegalBetsView:
-        """The game's own table, else the currency's table for every game."""
         return _legal_bets(_found_legal_bets(currency, game_id))
 
     @app.put(
         "/legal-bets/<currency>",
         summary="Replace a currency's legal bets for every game",
         tags=["legal bets"],
-        responses=_errors(400),
+        responses=_errors(400, 502, 504),
     )
     def replace_game_wide_legal_bets(
         currency: CurrencyCode, request: Annotated[LegalBetsRequest, Body()]
@@ -304,7 +316,7 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
         "/legal-bets/<currency>/games/<game_id>",
         summary="Replace one game's legal bets",
         tags=["legal bets"],
-        responses=_errors(400),
+        responses=_errors(400, 502, 504),
     )
     def replace_game_legal_bets(
         currency: CurrencyCode, game_id: GameId, request: Annotated[LegalBetsRequest, Body()]
@@ -353,9 +365,11 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
         "/campaigns/by-frc/<frc_id>",
         summary="The campaign of a callback's frc_id",
         tags=["campaigns"],
-        responses=_errors(404),
+        responses=_errors(400, 404),
     )
-    def campaign_for_frc(frc_id: str) -> CampaignView:
+    def campaign_for_frc(
+        frc_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$", description="A callback's frc_id.")],
+    ) -> CampaignView:
         parts = operator_runtime()
         return _campaign(parts, parts.campaigns.for_frc(frc_id))
 
@@ -399,7 +413,11 @@ class JsonApiResolver(APIGatewayRestResolver):
 
 
 def _resolver() -> APIGatewayRestResolver:
-    app = JsonApiResolver(enable_validation=True)
+    # A route's answer that fails its own model is a fault of ours: a 500 (the Exception handler
+    # below), never the 400 that says "bad input, nothing changed", which after a transfer would lie.
+    app = JsonApiResolver(
+        enable_validation=True, response_validation_error_http_code=500, json_body_deserializer=_json_body
+    )
 
     @app.exception_handler(OperatorError)  # type: ignore[untyped-decorator]
     def refused(error: OperatorError) -> Response[str]:
@@ -421,6 +439,15 @@ def _resolver() -> APIGatewayRestResolver:
         return _json(500, ErrorBody(message="internal server error", details="unexpected error"))
 
     return app
+
+
+def _json_body(text: str) -> Any:
+    """JSON with its numbers as Decimal; anything unreadable (a 5,000-digit number, nesting too deep)
+    is "not valid JSON" (400), as a syntax error is."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except (ValueError, RecursionError) as exc:
+        raise json.JSONDecodeError("not JSON", text, 0) from exc
 
 
 def _refusal(error: OperatorError) -> Response[str]:
@@ -612,6 +639,7 @@ def api_document() -> dict[str, Any]:
             responses = operation["responses"]
             if responses.pop("422", None) is not None and ("parameters" in operation or "requestBody" in operation):
                 responses.setdefault("400", {"description": "Bad input; nothing changed", "content": _error_content()})
+            responses["500"] = {"description": "A fault of ours", "content": _error_content()}
     schemas = document["components"]["schemas"]
     for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         if f'"#/components/schemas/{name}"' not in json.dumps(document["paths"]):

@@ -161,13 +161,13 @@ class Entry(BaseModel):
     balance_change: Money | None
     balance_after: Money | None
     created_at: IsoTime
-    session_id: str | None = None
-    round_id: str | None = None
-    game_id: str | None = None
-    type: str | None = None
-    frc_id: str | None = None
-    orig_tx_id: str | None = None
-    refunded_by: str | None = None
+    session_id: str | None
+    round_id: str | None
+    game_id: str | None
+    type: str | None
+    frc_id: str | None
+    orig_tx_id: str | None
+    refunded_by: str | None
 
 
 class HistoryPage(BaseModel):

@@ -15,6 +15,7 @@ from support.operator import CORE, Operator
 
 from devtools import openapi
 from devtools.template import load_template
+from playhub_wallet import operator_api
 from playhub_wallet.errors import (
     BadRequest,
     InsufficientFunds,
@@ -158,7 +159,7 @@ def test_the_routes_answer_what_the_document_says(operator: Operator) -> None:
         ),
         ("GET", "/players/p1/wallets/EUR/transactions", None, {"limit": "0"}, "limit: Input should be greater than"),
         ("GET", "/players/p1/wallets/EUR/transactions", None, {"limit": "ten"}, "limit: Input should be a valid int"),
-        ("GET", "/players/p1/rounds/not-a-uuid", None, None, "round_id: Input should be a valid UUID"),
+        ("GET", "/players/p1/rounds/not-a-uuid", None, None, "round_id: must be a UUID"),
         ("GET", "/campaigns/doc-1", None, {"live": "maybe"}, "live: Input should be a valid boolean"),
         ("PUT", "/players/p1/block", {"blocked": "perhaps"}, None, "blocked: Input should be a valid boolean"),
     ],
@@ -220,3 +221,40 @@ def test_the_wallets_refusals_of_a_transfer_are_answered_in_the_operator_apis_te
     answer = operator.deposit("p-refused", "9.00", "refused-1")
     details = refusal.details if status < 500 or status == 503 else "unexpected error"
     assert answer == (status, {"message": message, "details": details})
+
+
+def test_an_answer_that_fails_its_own_model_is_a_500_not_a_bad_request(
+    operator: Operator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault of ours after the work is done must not say "bad input, nothing changed"."""
+    monkeypatch.setattr(operator_api, "_legal_bets", lambda table: {"currency": table.currency})
+    assert operator.call("GET", "/legal-bets/EUR") == (
+        500,
+        {"message": "internal server error", "details": "unexpected error"},
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"amount": ' + "9" * 5000 + ', "reference": "big-1"}',  # past Python's int digit limit
+        "[" * 100_000 + "]" * 100_000,  # deeper than the parser goes
+    ],
+)
+def test_a_body_python_cannot_read_is_a_400_not_a_server_fault(operator: Operator, body: str) -> None:
+    status, answer = operator.call("POST", "/players/p-big/wallets/EUR/deposits", body)
+    assert (status, answer) == (400, {"message": "bad request", "details": "body: is not valid JSON"})
+
+
+def test_an_unreadable_api_key_is_a_503_on_every_route_that_asks_playhub(
+    operator: Operator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable() -> str:
+        raise ServiceUnavailable("API keys are not readable")
+
+    monkeypatch.setattr(operator.parts.core, "_api_key", unreadable)
+    assert operator.launch("p-nokey") == (
+        503,
+        {"message": "service unavailable", "details": "API keys are not readable"},
+    )
+    assert operator.call("POST", "/campaigns", CAMPAIGN)[0] == 503
