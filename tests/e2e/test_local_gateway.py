@@ -459,3 +459,20 @@ def test_make_smoke_certifies_a_stage(gateway: Gateway, one_url: bool) -> None:
     assert "PASS  wrong signature refused with 401 (1 checked, 0 failed)" in lines
     assert any(line.startswith("PASS  money check") for line in lines)
     assert not any(line.startswith("FAIL") for line in lines)
+
+
+# The game behind game_url (issue 11 §3): the Core API stub's page, played in a browser ------------
+
+
+def test_make_run_prints_a_game_page_for_the_demo_session(gateway: Gateway) -> None:
+    printed = "".join(gateway.output)
+    found = re.search(r"^play the demo session in a browser: (http://127\.0\.0\.1:\d+/api/v1/play/\S+)$", printed, re.M)
+    assert found, printed
+    assert "playhub_ops launch alice ph_limbo_97 EUR (or POST /games/launch), then open its game_url" in printed
+
+    with urllib.request.urlopen(found.group(1), timeout=60) as response:  # noqa: S310 - loopback, http only
+        page = response.read().decode()
+
+    assert "demo-player" in page
+    assert gateway.session_id in page
+    assert 'data-playable="true"' in page
