@@ -626,9 +626,11 @@ def serve(
     # The stack's LogLevel; at DEBUG the functions' metrics (CloudWatch EMF lines) are shown too.
     log_level = os.environ.get("LOG_LEVEL", "INFO").upper()
     endpoint = stack.enter_context(local_storage(args.fresh, args.in_memory, log, args.data_dir.resolve()))
-    base = f"http://127.0.0.1:{server.server_port}"
-    callback_key = parse_key_list(callback_keys)[0]  # the current one: what Playhub signs with
-    core_url, stub = stack.enter_context(core_api(api_keys, log, base, callback_key, port=server.server_port + 1))
+    # The stub's games call back as Playhub does by default: the four callback paths, the current key.
+    callback_url, callback_key = f"http://127.0.0.1:{server.server_port}", parse_key_list(callback_keys)[0]
+    core_url, stub = stack.enter_context(
+        core_api(api_keys, log, callback_url, callback_key, port=server.server_port + 1)
+    )
     ensure_table(endpoint, LOCAL_TABLE)
     local_values = {
         "TABLE_NAME": LOCAL_TABLE,
@@ -666,7 +668,8 @@ def serve(
     catalogue = load_catalogue(pools["CatalogueFunction"])
     session_id, balance = demo_session(local_values)
     legal_bets = seed_legal_bets(local_values)
-    body, signature = signed_body({"action": "balance", "session_id": session_id}, callback_key)
+    base = f"http://127.0.0.1:{server.server_port}"
+    body, signature = signed_body({"action": "balance", "session_id": session_id}, parse_key_list(callback_keys)[0])
     log(f"callback key (give Playhub the same): {callback_keys}")
     for route in routes:
         guard = "  (IAM on AWS; not enforced locally)" if route.iam else ""
