@@ -1,8 +1,10 @@
 """A stand-in for Playhub's Core API on 127.0.0.1, for local runs and tests.
 
 It checks our X-REQUEST-SIGN exactly as Playhub does and answers launch, games, currencies and
-free-rounds calls with plausible data. `python -m devtools.core_api_stub` (port: PORT + 1, so 3001
-beside `make run` on 3000).
+free-rounds calls with plausible data. A launch's game_url opens a small game (devtools/game_page.py:
+unsigned, as a browser opens it) that sends the stack signed callbacks as Playhub's servers do,
+when the stub knows where to send them and with which key (callback_url, callback_key).
+`python -m devtools.core_api_stub` (port: PORT + 1, so 3001 beside `make run` on 3000).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from devtools.callbacks import SAMPLE_CALLBACK_KEY
+from devtools.game_page import GamePages, PlayhubCallbacks, Reply
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
 LOCAL_API_KEY = "local-api-key"
@@ -85,11 +89,26 @@ def catalogue_places() -> dict[str, int]:
 
 
 class CoreApiStub:
-    def __init__(self, api_key: str = LOCAL_API_KEY, port: int = 0, host: str = "127.0.0.1") -> None:
+    """The Core API; with callback_url and callback_key (the stack's, as the casino gives them to
+    Playhub), its game pages play against that stack."""
+
+    def __init__(
+        self,
+        api_key: str = LOCAL_API_KEY,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        callback_url: str | None = None,
+        callback_key: str | None = None,
+    ) -> None:
+        if (callback_url is None) != (callback_key is None):
+            raise ValueError("callback_url and callback_key go together")
         self.api_key = api_key
         self.campaigns: dict[str, dict[str, Any]] = {}  # by Playhub id
         self.launches: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
+        callbacks = PlayhubCallbacks(callback_url, callback_key) if callback_url and callback_key else None
+        self.games = GamePages(callbacks, {game["id"]: game["title"] for game in GAMES}, catalogue_places())
+        self._lock = threading.RLock()
         self.server = ThreadingHTTPServer((host, port), self._handler())  # all interfaces for Docker only
 
     @property
@@ -97,7 +116,8 @@ class CoreApiStub:
         return f"http://127.0.0.1:{self.server.server_port}{BASE_PATH}"
 
     def start(self) -> CoreApiStub:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # Polled every 0.05 s for a stop: stop() returns at once, not up to 0.5 s later.
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -110,9 +130,7 @@ class CoreApiStub:
                 missing = [name for name in ("cid", "gameid", "currency", "locale") if not body.get(name)]
                 if missing:
                     return 400, {"message": "bad request", "details": f"missing {', '.join(missing)}"}
-                game_session_id = str(uuid.uuid4())
-                self.launches.append({**body, "game_session_id": game_session_id})
-                return 200, {"game_url": f"{self.url}/play/{game_session_id}", "game_session_id": game_session_id}
+                return 200, self.launch(body)
             if (method, path) == ("POST", "/game-round-history"):
                 return self._round_history(body)
             if (method, path) == ("GET", "/games"):
@@ -122,6 +140,14 @@ class CoreApiStub:
             if path.startswith("/free-rounds"):
                 return self._free_rounds(method, path, query, body)
             return 404, {"message": "not found", "details": f"{method} {path}"}
+
+    def launch(self, body: dict[str, Any]) -> dict[str, str]:
+        """Record a launch (the body of POST /game-create-new) and open its game: game_url, game_session_id."""
+        game_session_id = str(uuid.uuid4())
+        with self._lock:
+            self.launches.append({**body, "game_session_id": game_session_id})
+            self.games.add(game_session_id, body)
+        return {"game_url": f"{self.url}/play/{game_session_id}", "game_session_id": game_session_id}
 
     def _round_history(self, body: dict[str, Any]) -> tuple[int, Any]:
         """A plausible record of any round of a player who launched here; 404 for anyone else."""
@@ -185,6 +211,7 @@ class CoreApiStub:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True
+            timeout = 60  # a browser's idle keep-alive connection frees its thread
 
             def do_GET(self) -> None:
                 self._serve()
@@ -200,6 +227,10 @@ class CoreApiStub:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 query = dict(parse_qsl(url.query))
                 path = url.path.removeprefix(BASE_PATH)
+                page = stub.games.serve(self.command, path, raw)  # the game a browser opens: unsigned
+                self._reply(page or self._core_api(path, query, raw))
+
+            def _core_api(self, path: str, query: dict[str, str], raw: bytes) -> Reply:
                 signed = canonical_json(query) if self.command == "GET" else raw
                 status, answer = 401, {"message": "wrong signature", "details": "X-REQUEST-SIGN"}
                 if self.headers.get(SIGNATURE_HEADER) == sign(stub.api_key, signed):
@@ -209,12 +240,16 @@ class CoreApiStub:
                         status, answer = 400, {"message": "bad request", "details": "body is not JSON"}
                     else:
                         status, answer = stub.answer(self.command, path, query, body)
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                return Reply(status, "application/json", json.dumps(answer).encode())
+
+            def _reply(self, reply: Reply) -> None:
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                for name, value in reply.headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                self.wfile.write(payload)
+                self.wfile.write(reply.body)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -226,9 +261,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")) + 1)
     parser.add_argument("--api-key", default=LOCAL_API_KEY)
+    parser.add_argument(
+        "--callback-url",
+        help="where game pages send callbacks: the stack's base URL (its /balance, /bet, /win, /refund) or its"
+        " /callback; without it, games cannot play",
+    )
+    parser.add_argument("--callback-key", default=SAMPLE_CALLBACK_KEY, help="the key game pages sign callbacks with")
     args = parser.parse_args()
-    stub = CoreApiStub(args.api_key, args.port)
+    callback_key = args.callback_key if args.callback_url else None
+    stub = CoreApiStub(args.api_key, args.port, callback_url=args.callback_url, callback_key=callback_key)
     print(f"Playhub Core API stub on {stub.url} (API key {args.api_key})", flush=True)
+    if args.callback_url:
+        print(f"game pages ({stub.url}/play/<game_session_id>) send callbacks to {args.callback_url}", flush=True)
     try:
         stub.server.serve_forever()
     except KeyboardInterrupt:

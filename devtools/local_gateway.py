@@ -17,6 +17,7 @@ import base64
 import binascii
 import contextlib
 import errno
+import functools
 import json
 import os
 import re
@@ -631,7 +632,11 @@ def serve(
     # The stack's LogLevel; at DEBUG the functions' metrics (CloudWatch EMF lines) are shown too.
     log_level = os.environ.get("LOG_LEVEL", "INFO").upper()
     endpoint = stack.enter_context(local_storage(args.fresh, args.in_memory, log, args.data_dir.resolve()))
-    core_url = stack.enter_context(core_api(api_keys, log, port=server.server_port + 1))
+    # The stub's games call back as Playhub does by default: the four callback paths, the current key.
+    callback_url, callback_key = f"http://127.0.0.1:{server.server_port}", parse_key_list(callback_keys)[0]
+    core_url, stub = stack.enter_context(
+        core_api(api_keys, log, callback_url, callback_key, port=server.server_port + 1)
+    )
     ensure_table(endpoint, LOCAL_TABLE)
     local_values = {
         "TABLE_NAME": LOCAL_TABLE,
@@ -687,6 +692,13 @@ def serve(
     log(f"demo session with {balance:.2f} {DEMO_CURRENCY}: {session_id}")
     log(f"operator API: {base}/docs (Swagger UI; the OpenAPI document is {base}/docs/openapi.json)")
     log(f"try: curl -s {base}/balance -H 'X-REQUEST-SIGN: {signature}' -d '{body}'")
+    if stub is not None:  # the stub's game page: its buttons send signed callbacks here, as Playhub's servers
+        demo = {"gameid": DEMO_GAME, "currency": DEMO_CURRENCY, "sessionid": session_id, "user": {"id": DEMO_PLAYER}}
+        log(f"play the demo session in a browser: {stub.launch(demo)['game_url']}")
+        log(
+            f"  or any player's game: .venv/bin/python -m playhub_ops launch alice {DEMO_GAME} {DEMO_CURRENCY}"
+            " (or POST /games/launch), then open its game_url"
+        )
     log(f"ready on {base} (Ctrl-C stops)")
     server.serve_forever()
 
@@ -703,20 +715,27 @@ def docs_pages(base_url: str) -> dict[str, Answer]:
 
 
 @contextlib.contextmanager
-def core_api(api_keys: str, log: Callable[[str], None], port: int = 3001) -> Iterator[str]:
-    """PLAYHUB_CORE_URL if set (e.g. Playhub's staging), else the local stub on `port` (or any free one)."""
+def core_api(
+    api_keys: str, log: Callable[[str], None], callback_url: str, callback_key: str, port: int = 3001
+) -> Iterator[tuple[str, CoreApiStub | None]]:
+    """PLAYHUB_CORE_URL if set (e.g. Playhub's staging), else the local stub on `port` (or any free
+    one), whose games send callbacks to callback_url signed with callback_key. The Core API's URL,
+    and the stub (None if it is not local)."""
     if os.environ.get("PLAYHUB_CORE_URL"):
         log(f"Core API: {os.environ['PLAYHUB_CORE_URL']} (PLAYHUB_CORE_URL)")
-        yield os.environ["PLAYHUB_CORE_URL"]
+        yield os.environ["PLAYHUB_CORE_URL"], None
         return
+    new_stub = functools.partial(
+        CoreApiStub, parse_key_list(api_keys)[0], callback_url=callback_url, callback_key=callback_key
+    )
     try:
-        stub = CoreApiStub(parse_key_list(api_keys)[0], port=port)
+        stub = new_stub(port=port)
     except OSError:
-        stub = CoreApiStub(parse_key_list(api_keys)[0], port=0)
+        stub = new_stub(port=0)
     stub.start()
-    log(f"Core API: local stub on {stub.url} (API key {api_keys})")
+    log(f"Core API: local stub on {stub.url} (API key {api_keys}); its games call back {callback_url}")
     try:
-        yield stub.url
+        yield stub.url, stub
     finally:
         stub.stop()
 

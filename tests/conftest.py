@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from moto import mock_aws
-from support import dynamo_items, dynamo_setup
+from support import chromium, dynamo_items, dynamo_setup
 from support.harness import FakeClock, LedgerView, Playhub
 from support.memory_ledger import InMemoryLedger
 
@@ -99,6 +99,13 @@ def dynamodb_local_endpoint() -> Iterator[str]:
         pytest.skip(reason)
     with dynamo_setup.running_dynamodb_local() as endpoint:
         yield endpoint
+
+
+@pytest.fixture
+def browser() -> Iterator[chromium.Chromium]:
+    """Headless Chromium; gone, with its profile, when the test ends (skipped where not installed)."""
+    with chromium.Chromium.launched(chromium.executable()) as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,11 +22,13 @@ from pathlib import Path
 
 import pytest
 from e2e.make_run import MakeRun
+from support.chromium import Chromium, Page
 from support.harness import round_payload
 
 from devtools.callbacks import SAMPLE_CALLBACK_KEY
 from devtools.dynamodb_local import free_port
 from devtools.template import ROOT, load_template
+from playhub_ops.client import OperatorClient
 from playhub_wallet.signing import canonical_json, sign
 
 
@@ -474,3 +477,75 @@ def test_make_smoke_certifies_a_stage(gateway: Gateway, one_url: bool) -> None:
     assert "PASS  wrong signature refused with 401 (1 checked, 0 failed)" in lines
     assert any(line.startswith("PASS  money check") for line in lines)
     assert not any(line.startswith("FAIL") for line in lines)
+
+
+# The game behind game_url (issue 11 §3): the Core API stub's page, played in a browser ------------
+
+
+def test_make_run_prints_a_game_page_for_the_demo_session(gateway: Gateway) -> None:
+    printed = "".join(gateway.output)
+    found = re.search(r"^play the demo session in a browser: (http://127\.0\.0\.1:\d+/api/v1/play/\S+)$", printed, re.M)
+    assert found, printed
+    assert "playhub_ops launch alice ph_limbo_97 EUR (or POST /games/launch), then open its game_url" in printed
+
+    with urllib.request.urlopen(found.group(1), timeout=60) as response:  # noqa: S310 - loopback, http only
+        page = response.read().decode()
+
+    assert "demo-player" in page
+    assert gateway.session_id in page
+    assert 'data-playable="true"' in page
+
+
+def game_move(page: Page, button: str, amount: tuple[str, str] | None = None) -> str:
+    """Type the amount (input, text), click the button, wait for the stack's answer: the balance shown."""
+    done = page.evaluate("document.querySelectorAll('#log > li').length")
+    if amount is not None:
+        page.fill(*amount)
+    page.click(button)
+    page.wait_for(
+        f"document.querySelectorAll('#log > li').length > {done} && document.body.dataset.state === 'idle'",
+        what=f"the answer to {button}",
+        timeout=120,  # a cold start of the function's worker, on a busy machine
+    )
+    assert page.evaluate("document.getElementById('error').hidden"), page.diagnostics()
+    return page.text("#balance")
+
+
+def test_the_game_url_plays_in_a_browser_and_the_operator_api_sees_the_money_move(
+    gateway: Gateway, browser: Chromium
+) -> None:
+    """A casino developer's first game: launched and funded through the operator API, then played
+    in headless Chromium; each click is signed callbacks from the stub to make run."""
+    client = OperatorClient(gateway.base_url)
+    player = f"browser-{uuid.uuid4().hex[:8]}"
+    launched = client.launch(player, "ph_limbo_97", "EUR")
+    client.deposit(player, "EUR", "50.00", reference=f"{player}-funding")
+
+    page = browser.page(launched["game_url"])
+    page.wait_for("document.querySelectorAll('#log > li').length === 1 && document.body.dataset.state === 'idle'")
+    shown = {"on load": page.text("#balance")}  # the balance callback
+    shown["bet 10.00"] = game_move(page, "#bet", ("#stake", "10.00"))
+    shown["win 25.00"] = game_move(page, "#win", ("#payout", "25.00"))
+    shown["bet 5.00, lost, refunded"] = game_move(page, "#lost-bet", ("#stake", "5.00"))
+
+    assert shown == {
+        "on load": "50.00",
+        "bet 10.00": "40.00",
+        "win 25.00": "65.00",
+        "bet 5.00, lost, refunded": "65.00",
+    }
+    assert client.wallets(player)["wallets"] == [{"currency": "EUR", "balance": "65.00", "blocked": False}]
+    history = list(client.transactions(player, "EUR"))
+    assert [(entry["action"], entry["balance_change"], entry["balance_after"]) for entry in history] == [
+        ("refund", "5.00", "65.00"),
+        ("bet", "-5.00", "60.00"),
+        ("win", "25.00", "65.00"),
+        ("bet", "-10.00", "40.00"),
+        ("deposit", "50.00", "50.00"),
+    ]
+    refund, lost_bet, win, bet, _ = history
+    assert win["round_id"] == bet["round_id"]
+    assert refund["orig_tx_id"] == lost_bet["playhub_tx_id"]
+    assert lost_bet["refunded_by"] == refund["playhub_tx_id"]
+    assert {entry["session_id"] for entry in (refund, lost_bet, win, bet)} == {launched["session_id"]}
+    assert lost_bet["playhub_tx_id"] in page.text("#log")  # the developer sees the same ids on the page
