@@ -227,7 +227,8 @@ class CoreApiStub:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 query = dict(parse_qsl(url.query))
                 path = url.path.removeprefix(BASE_PATH)
-                page = stub.games.serve(self.command, path, raw)  # the game a browser opens: unsigned
+                content_type = self.headers.get("Content-Type") or ""
+                page = stub.games.serve(self.command, path, raw, content_type)  # a browser's game: unsigned
                 self._reply(page or self._core_api(path, query, raw))
 
             def _core_api(self, path: str, query: dict[str, str], raw: bytes) -> Reply:

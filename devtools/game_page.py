@@ -161,6 +161,7 @@ class Game:
     player_id: str | None
     session_id: str | None  # ours; None for a demo game (Playhub's money: no callbacks)
     open_round: str | None = None  # the round of the last bet, until its win ends it
+    pending_win: dict[str, str] | None = None  # a win not yet answered 200: Playhub resends it as it was
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one move at a time
 
 
@@ -208,8 +209,10 @@ class GamePages:
         with self._lock:
             return self._games.get(game_session_id)
 
-    def serve(self, method: str, path: str, raw: bytes) -> Reply | None:
-        """The answer to a request under /play/, unsigned (a browser asks); None for any other path."""
+    def serve(self, method: str, path: str, raw: bytes, content_type: str = "") -> Reply | None:
+        """The answer to a request under /play/, unsigned (a browser asks); None for any other path.
+        A move must say it is JSON: a browser sends that only from the page itself (another site's
+        form cannot, without a CORS preflight this stub never grants), so no other page can bet."""
         found = _PLAY_PATH.match(path)
         if found is None:
             return None
@@ -225,6 +228,8 @@ class GamePages:
             return _error(404, "not found", f"{method} {path}")
         if game is None:
             return _error(404, "game session not found", found["game"])
+        if content_type.split(";", 1)[0].strip().lower() != "application/json":
+            return _error(415, "unsupported media type", "a move is JSON: Content-Type: application/json")
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:
@@ -267,16 +272,21 @@ class GamePages:
         elif move == "bet":
             bet = _round_payload("bet", session_id, amount, str(uuid.uuid4()))
             placed = outcome.add(callbacks.send(bet))
-            if placed.status == 200:
+            if placed.status == 200:  # even after 5 s (noted on the page): a local cold start is no outage
                 game.open_round = bet["round_id"]
             elif placed.status in (None, 500):
                 note = "Playhub refunds a bet answered 500 or not answered in time"
                 outcome.add(callbacks.send(_refund(session_id, bet["tx_id"]), note))
         elif move == "win":
             assert game.open_round is not None
-            won = outcome.add(callbacks.send(_round_payload("win", session_id, amount, game.open_round)))
+            # A win that got no 200 is sent again unchanged (its tx_id too), as Playhub retries it:
+            # if the first one landed, the ledger answers it again and pays nothing twice.
+            win = game.pending_win or _round_payload("win", session_id, amount, game.open_round)
+            again = "Playhub's retry of a win that got no 200, sent as it was" if game.pending_win else ""
+            game.pending_win = win
+            won = outcome.add(callbacks.send(win, again))
             if won.status == 200:
-                game.open_round = None  # the round is over
+                game.open_round = game.pending_win = None  # the round is over
         else:  # lost-bet
             bet = _round_payload("bet", session_id, amount, str(uuid.uuid4()))
             lost = "answer thrown away: as if it never reached Playhub (a timeout)"

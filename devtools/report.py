@@ -19,8 +19,10 @@ milliseconds (floats, to the microsecond). Schema, version 1:
       "scenarios": {"round": 110, "free": 21, ...},         # rounds played, by scenario
       "callbacks": {"balance": 23, "bet": 301, ...},        # callbacks sent, by action
       "latency_ms": {"bet": {"count": 290, "min": 4.1, "p50": 9.8, "p95": 21.0, "p99": 40.2,
-                             "max": 61.0, "samples": [[0.512, 9.731], ...]}, ...},
-                                     # samples: [seconds since the start, latency ms]
+                             "max": 61.0, "timed_out": 0, "samples": [[0.512, 9.731], ...]}, ...},
+                                     # samples: [seconds since the start, latency ms]; a callback
+                                     # with no answer in Playhub's 5 s counts in timed_out, its wait
+                                     # as its latency
       "rules": [{"rule": "balance answered", "means": "...", "passed": 23, "failed": 0}, ...],
       "money": {"currency": "EUR", "opening_balance": "10000.00", "reported_balance": "9876.54",
                 "expected_balance": "9876.54", "difference": "0.00", "ok": true},
@@ -29,7 +31,8 @@ milliseconds (floats, to the microsecond). Schema, version 1:
     }
 
 "callbacks" counts every delivery (duplicates and retries too); a latency's "count" leaves out
-the bets whose answer the simulator abandons on purpose after 1 ms (the lost-bet scenario).
+the bets whose answer the simulator abandons on purpose after 1 ms (the lost-bet scenario);
+"answered within Playhub's 5 s" is checked once per timed callback.
 """
 
 from __future__ import annotations
@@ -70,8 +73,8 @@ RULES = {
         "A refund is accepted whether its bet landed, never landed or has not arrived yet; retried until 200."
     ),
     "answered within Playhub's 5 s": (
-        "Each round's callbacks were answered within Playhub's 5 s timeout (counted per round; "
-        "a win or refund that times out is retried, as Playhub does)."
+        "Each callback was answered within Playhub's 5 s timeout (counted per callback; a bet that "
+        "times out is refunded and a win or refund retried, as Playhub does; its latency is the wait)."
     ),
     "wrong signature refused with 401": "A callback signed with the wrong key is refused with 401, unprocessed.",
     "one URL: no action refused with 400": "On the single callback URL, a body without an action is refused with 400.",
@@ -109,8 +112,10 @@ class Report:
     """What a run saw: counts, latencies, rule checks, and the money check."""
 
     callbacks: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    # per callback answered within Playhub's timeout: (seconds since the start, latency ms)
+    # per callback sent with Playhub's timeout: (seconds since the start, latency ms; when it timed
+    # out, the wait), and how many of them timed out
     samples: dict[str, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
+    timeouts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     checks: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # passed, failed
     scenarios: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     failures: list[str] = field(default_factory=list)
@@ -227,7 +232,7 @@ def to_json(report: Report) -> dict[str, Any]:
         stats = latency_stats([ms for _, ms in samples])
         latency[kind] = {
             name: round(value, 3) if isinstance(value, float) else value for name, value in stats.__dict__.items()
-        } | {"samples": samples}
+        } | {"timed_out": report.timeouts.get(kind, 0), "samples": samples}
     difference = None if report.reported_balance is None else report.reported_balance - report.expected_balance
     return {
         "version": SCHEMA_VERSION,
@@ -289,6 +294,8 @@ def from_json(data: dict[str, Any]) -> Report:
     for kind, latency in data["latency_ms"].items():
         if latency["samples"]:
             report.samples[kind] = [(at, ms) for at, ms in latency["samples"]]
+        if latency.get("timed_out"):
+            report.timeouts[kind] = latency["timed_out"]
     for rule in data["rules"]:
         report.checks[rule["rule"]] = [rule["passed"], rule["failed"]]
     return report
@@ -718,7 +725,8 @@ def _callbacks_section(report: Report) -> list[str]:
     latencies = report.latencies
     out = [
         f"<section><h2>Callbacks</h2><div class='two'><div>{callbacks_svg(report)}</div><div><table>",
-        "<tr><th>callback</th><th class='n'>sent</th><th class='n'>timed</th><th class='n'>min</th>"
+        "<tr><th>callback</th><th class='n'>sent</th><th class='n'>timed</th><th class='n'>timed out</th>"
+        "<th class='n'>min</th>"
         "<th class='n'>p50</th><th class='n'>p95</th><th class='n'>p99</th><th class='n'>max</th></tr>",
     ]
     for name in kinds(report):
@@ -728,15 +736,19 @@ def _callbacks_section(report: Report) -> list[str]:
             cells = ["&mdash;"] * 5
         out.append(
             f"<tr><td>{_swatch(name)}{_e(name)}</td><td class='n'>{report.callbacks.get(name, 0):,}</td>"
-            f"<td class='n'>{stats.count:,}</td>" + "".join(f"<td class='n'>{cell}</td>" for cell in cells) + "</tr>"
+            f"<td class='n'>{stats.count:,}</td><td class='n'>{report.timeouts.get(name, 0):,}</td>"
+            + "".join(f"<td class='n'>{cell}</td>" for cell in cells)
+            + "</tr>"
         )
     timed = sum(len(values) for values in latencies.values())
     out += [
         f"<tr class='total'><td>all</td><td class='n'>{sum(report.callbacks.values()):,}</td>"
-        f"<td class='n'>{timed:,}</td><td colspan='5'></td></tr>",
+        f"<td class='n'>{timed:,}</td><td class='n'>{sum(report.timeouts.values()):,}</td>"
+        "<td colspan='5'></td></tr>",
         "</table><p class='note'>Latency in ms, from request to answer as the simulator saw it. <em>Sent</em> "
         "counts every delivery, duplicates and retries too; <em>timed</em> leaves out the bets whose answer "
-        "the simulator abandons after 1 ms on purpose.</p></div></div></section>",
+        "the simulator abandons after 1 ms on purpose; <em>timed out</em> got no answer within Playhub's 5 s "
+        "(their latency is the wait).</p></div></div></section>",
     ]
     return out
 

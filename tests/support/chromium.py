@@ -35,6 +35,8 @@ FLAGS = (
     "--disable-background-networking",
     "--no-first-run",
     "--disable-dev-shm-usage",  # containers often have a small /dev/shm
+    "--disable-crash-reporter",  # no crashpad handler, which would live outside the browser's group
+    "--disable-breakpad",
     "--remote-debugging-pipe",
 )
 # The launcher script (/usr/bin/chromium) execs the browser; fd 3 and 4 must reach it, and only
@@ -110,6 +112,8 @@ class Chromium:
     ) -> dict[str, Any]:
         """Send one command (to a page's session, if given); its result, or ChromiumError."""
         answer: Future[dict[str, Any]] = Future()
+        if not self._reader.is_alive():
+            raise ChromiumError(f"{method}: the browser's answers are no longer read{self._stderr_tail()}")
         with self._lock:
             self._next_id += 1
             message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
@@ -132,15 +136,19 @@ class Chromium:
         stdout = self.process.stdout
         assert isinstance(stdout, io.BufferedReader)
         buffer = b""
-        for chunk in iter(lambda: stdout.read1(65536), b""):
-            buffer += chunk
-            *messages, buffer = buffer.split(b"\0")
-            for raw in messages:
-                self._dispatch(json.loads(raw))
+        ended = "the browser exited"
+        try:
+            for chunk in iter(lambda: stdout.read1(65536), b""):
+                buffer += chunk
+                *messages, buffer = buffer.split(b"\0")
+                for raw in messages:
+                    self._dispatch(json.loads(raw))
+        except Exception as error:  # a waiting call must fail with the cause, not time out
+            ended = f"reading the browser's answers failed: {type(error).__name__}: {error}"
         with self._lock:
             for answer in self._pending.values():
                 if not answer.done():
-                    answer.set_exception(ChromiumError(f"the browser exited{self._stderr_tail()}"))
+                    answer.set_exception(ChromiumError(f"{ended}{self._stderr_tail()}"))
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         if "id" not in message:

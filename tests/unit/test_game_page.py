@@ -113,7 +113,8 @@ def get(url: str) -> tuple[int, dict[str, str], str]:
 def move(game_url: str, name: str, amount: str | None = None) -> tuple[int, dict[str, Any]]:
     """What the page's button does: POST <game_url>/<move>, unsigned."""
     body = json.dumps({} if amount is None else {"amount": amount}).encode()
-    request = urllib.request.Request(f"{game_url}/{name}", data=body, method="POST")  # noqa: S310
+    headers = {"Content-Type": "application/json"}
+    request = urllib.request.Request(f"{game_url}/{name}", data=body, headers=headers, method="POST")  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
             return response.status, json.loads(response.read())
@@ -318,3 +319,39 @@ def test_a_stack_that_does_not_answer_is_an_error_on_the_page_and_its_bet_is_ref
     assert shown["error"]["message"] == "no answer"
     assert shown["error"]["details"].startswith(f"no answer from {nowhere}/bet")
     assert (shown["balance"], shown["round_open"]) == (None, False)
+
+
+def test_a_win_that_got_no_200_is_sent_again_as_it_was(stub: CoreApiStub, stack: FakeStack) -> None:
+    """As Playhub retries a win: the same tx_id and amount, so a first one that landed is not paid twice."""
+    wins = []
+
+    def first_win_fails(payload: dict[str, Any]) -> tuple[int, Any]:
+        if payload["action"] == "win":
+            wins.append(payload)
+            if len(wins) == 1:
+                return 500, {"message": "internal server error", "details": "storage busy"}
+        return 200, {"balance": "10.00", "tx_id": "t"}
+
+    stack.answer = first_win_fails
+    game_url = launch(stub)
+    move(game_url, "bet", "1.00")
+
+    failed = move(game_url, "win", "2.00")[1]
+    retried = move(game_url, "win", "5.00")[1]  # another amount typed: the pending win goes as it was
+
+    assert (failed["round_open"], retried["round_open"]) == (True, False)
+    assert wins[0] == wins[1]
+    assert wins[1]["amount"] == "2.00"
+    assert move(game_url, "bet", "1.00")[1]["round_open"] is True  # the next round's win is a new one
+    move(game_url, "win", "0")
+    assert wins[2]["tx_id"] != wins[0]["tx_id"]
+
+
+def test_a_move_that_is_not_json_is_refused_so_no_other_site_can_bet(stub: CoreApiStub, stack: FakeStack) -> None:
+    game_url = launch(stub)
+    form = urllib.request.Request(f"{game_url}/bet", data=b'{"amount": "1.00"}', method="POST")  # noqa: S310
+    form.add_header("Content-Type", "text/plain")  # what another site's form may send without a preflight
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(form, timeout=30)  # noqa: S310 - loopback
+    assert refused.value.code == 415
+    assert stack.received == []

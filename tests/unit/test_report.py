@@ -27,6 +27,7 @@ from devtools.report import (
     to_html,
     to_json,
 )
+from devtools.simulator import ANSWERED_IN_TIME
 
 SIMULATOR = Path(__file__).resolve().parents[2] / "devtools" / "simulator.py"
 HISTOGRAM = re.compile(r'<svg [^>]*aria-label="([^"]+) latency histogram">(.*?)</svg>', re.S)
@@ -235,6 +236,9 @@ def test_every_rule_the_simulator_checks_is_explained_and_no_explanation_is_stal
                 continue
             if isinstance(rule, ast.Name) and rule.id == "rule":
                 continue  # send_until_ok's own check: its rules are named where it is called
+            if isinstance(rule, ast.Name) and rule.id == "ANSWERED_IN_TIME":
+                checked.add(ANSWERED_IN_TIME)
+                continue
             assert isinstance(rule, ast.Constant), ast.unparse(node)
             assert isinstance(rule.value, str)
             checked.add(rule.value)
