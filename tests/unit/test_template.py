@@ -283,3 +283,19 @@ def test_a_function_brings_no_dependencies_of_its_own_and_says_so_to_sam(functio
     requirements = ROOT / RESOURCES[function]["Properties"]["CodeUri"] / "requirements.txt"
     lines = requirements.read_text(encoding="utf-8").splitlines()
     assert [line for line in lines if line.strip() and not line.lstrip().startswith("#")] == []
+
+
+def test_every_function_logs_to_its_own_declared_group_kept_for_the_stacks_retention() -> None:
+    """Not Lambda's implicit /aws/lambda/<name> group, which is kept forever and outlives the stack."""
+    functions = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+    groups = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Logs::LogGroup"}
+    used = [function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for function in functions.values()]
+    assert len(functions) == 9
+    assert sorted(used) == sorted(groups)  # one group per function, and no group without its function
+    names = [group["Properties"]["LogGroupName"]["Fn::Sub"] for group in groups.values()]
+    assert len(set(names)) == len(names)
+    assert all(name.startswith("/playhub/${AWS::StackName}/") for name in names)  # never an implicit group's
+    assert all(group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for group in groups.values())
+    retention = TEMPLATE["Parameters"]["LogRetentionDays"]
+    assert retention["Default"] in retention["AllowedValues"]
+    assert 3653 in retention["AllowedValues"]  # CloudWatch's own choices, up to ten years
