@@ -60,6 +60,34 @@ def playhub_id() -> str:
     return str(uuid.uuid4())
 
 
+def round_payload(
+    action: str,
+    session_id: str,
+    amount: str,
+    *,
+    type: str | None = None,
+    round_id: str | None = None,
+    frc_id: str | None = None,
+) -> dict[str, str]:
+    """A bet or win as Playhub sends it: a new tx_id, and a new round unless given (a win names its bet's)."""
+    payload = {
+        "action": action,
+        "type": type or action,
+        "session_id": session_id,
+        "amount": amount,
+        "tx_id": playhub_id(),
+        "round_id": round_id or playhub_id(),
+    }
+    if frc_id:
+        payload["frc_id"] = frc_id
+    return payload
+
+
+def refund_payload(session_id: str, orig_tx_id: str) -> dict[str, str]:
+    """The refund Playhub sends for a bet it got no answer (or a 500) for."""
+    return {"action": "refund", "session_id": session_id, "tx_id": playhub_id(), "orig_tx_id": orig_tx_id}
+
+
 def sample_events(session_id: str = SAMPLE_SESSION_ID) -> dict[str, dict[str, Any]]:
     """One signed API Gateway event per callback: a bet, its win, and a refund of the bet; and the
     win once more, to the one URL for all callbacks."""

@@ -23,13 +23,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from devtools.callbacks import signed_body
+from devtools.callbacks import refund_payload, round_payload, signed_body
 from playhub_wallet.signing import SIGNATURE_HEADER
 
 PLAYHUB_TIMEOUT_SECONDS = 5.0  # Playhub gives up on a callback after 5 s
@@ -270,29 +269,29 @@ class GamePages:
         if move == "balance":
             outcome.add(callbacks.send({"action": "balance", "session_id": session_id}))
         elif move == "bet":
-            bet = _round_payload("bet", session_id, amount, str(uuid.uuid4()))
+            bet = round_payload("bet", session_id, amount)
             placed = outcome.add(callbacks.send(bet))
             if placed.status == 200:  # even after 5 s (noted on the page): a local cold start is no outage
                 game.open_round = bet["round_id"]
             elif placed.status in (None, 500):
                 note = "Playhub refunds a bet answered 500 or not answered in time"
-                outcome.add(callbacks.send(_refund(session_id, bet["tx_id"]), note))
+                outcome.add(callbacks.send(refund_payload(session_id, bet["tx_id"]), note))
         elif move == "win":
             assert game.open_round is not None
             # A win that got no 200 is sent again unchanged (its tx_id too), as Playhub retries it:
             # if the first one landed, the ledger answers it again and pays nothing twice.
-            win = game.pending_win or _round_payload("win", session_id, amount, game.open_round)
+            win = game.pending_win or round_payload("win", session_id, amount, round_id=game.open_round)
             again = "Playhub's retry of a win that got no 200, sent as it was" if game.pending_win else ""
             game.pending_win = win
             won = outcome.add(callbacks.send(win, again))
             if won.status == 200:
                 game.open_round = game.pending_win = None  # the round is over
         else:  # lost-bet
-            bet = _round_payload("bet", session_id, amount, str(uuid.uuid4()))
+            bet = round_payload("bet", session_id, amount)
             lost = "answer thrown away: as if it never reached Playhub (a timeout)"
             outcome.add(callbacks.send(bet, lost), seen=False)
             note = "Playhub refunds a bet it got no answer for"
-            outcome.add(callbacks.send(_refund(session_id, bet["tx_id"]), note))
+            outcome.add(callbacks.send(refund_payload(session_id, bet["tx_id"]), note))
         return outcome
 
     def _page(self, game: Game) -> str:
@@ -326,21 +325,6 @@ _NO_STACK = (
     "This Core API stub was started without a stack to call, so the game cannot play: `make run` starts "
     "one that can, or start it with --callback-url (and --callback-key)."
 )
-
-
-def _round_payload(action: str, session_id: str, amount: str, round_id: str) -> dict[str, str]:
-    return {
-        "action": action,
-        "type": action,
-        "session_id": session_id,
-        "amount": amount,
-        "tx_id": str(uuid.uuid4()),
-        "round_id": round_id,
-    }
-
-
-def _refund(session_id: str, orig_tx_id: str) -> dict[str, str]:
-    return {"action": "refund", "session_id": session_id, "tx_id": str(uuid.uuid4()), "orig_tx_id": orig_tx_id}
 
 
 def _html(status: int, page: str) -> Reply:

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 import requests
 
-from devtools.callbacks import SAMPLE_CALLBACK_KEY
+from devtools.callbacks import SAMPLE_CALLBACK_KEY, refund_payload, round_payload
 from devtools.report import Report, RunInfo, json_text, to_html
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
@@ -254,7 +254,7 @@ class Simulator:
         self._refund(session_id, bet["tx_id"])
 
     def _refund(self, session_id: str, orig_tx_id: str) -> None:
-        refund = {"action": "refund", "session_id": session_id, "tx_id": str(uuid.uuid4()), "orig_tx_id": orig_tx_id}
+        refund = refund_payload(session_id, orig_tx_id)
         status, answer = self.send_until_ok(refund, "refund accepted")
         if status == 200:
             self.duplicate(refund, answer)
@@ -346,17 +346,7 @@ def _payload(
     frc_id: str | None = None,
     round_id: str | None = None,
 ) -> dict[str, str]:
-    payload = {
-        "action": action,
-        "type": type or action,
-        "session_id": session_id,
-        "amount": f"{amount:.2f}",
-        "tx_id": str(uuid.uuid4()),
-        "round_id": round_id or str(uuid.uuid4()),
-    }
-    if frc_id:
-        payload["frc_id"] = frc_id
-    return payload
+    return round_payload(action, session_id, f"{amount:.2f}", type=type, round_id=round_id, frc_id=frc_id)
 
 
 def _progress_bar(total: int, stream: Any = None) -> Callable[[int], None]:

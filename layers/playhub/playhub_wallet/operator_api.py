@@ -41,6 +41,7 @@ from playhub_wallet.legal_bets import LegalBets, face_value, parse_lines, texts
 from playhub_wallet.money import CURRENCY_PATTERN, UnknownCurrency, format_amount
 from playhub_wallet.observability import logger, record_operator_server_error
 from playhub_wallet.operator_models import (
+    REFERENCE_PATTERN,
     BetLine,
     BetValue,
     Blocked,
@@ -78,7 +79,7 @@ HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX = 20, 100
 PlayerId = Annotated[str, Path(pattern=PLAYER_ID_PATTERN.pattern, description="The casino's id of the player.")]
 CurrencyCode = Annotated[str, Path(pattern=CURRENCY_PATTERN.pattern, description="A currency code, such as EUR.")]
 GameId = Annotated[str, Path(pattern=GAME_ID_PATTERN.pattern, description="A game id of Playhub's catalogue.")]
-ExternalId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:@+-]{1,128}$", description="The campaign's external_id.")]
+ExternalId = Annotated[str, Path(pattern=REFERENCE_PATTERN, description="The campaign's external_id.")]
 
 
 def _errors(*statuses: int, ok: int = 200) -> dict[int, Any]:

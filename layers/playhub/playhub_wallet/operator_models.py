@@ -56,7 +56,8 @@ Amount = Annotated[
     BeforeValidator(_amount),
     WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN.pattern, "examples": ["10.50"]}),
 ]
-Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@+-]{1,128}$")]
+REFERENCE_PATTERN = r"^[A-Za-z0-9_.:@+-]{1,128}$"  # a transfer's reference, a campaign's external_id
+Reference = Annotated[str, StringConstraints(pattern=REFERENCE_PATTERN)]
 
 
 class _Request(BaseModel):
