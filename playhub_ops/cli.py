@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("games", help="Playhub's game catalogue")
     commands.add_parser("currencies", help="Playhub's currencies")
     commands.add_parser("catalogue", help="when Playhub's catalogue was last loaded")
+    commands.add_parser("health", help="whether the stack can serve: the table, the catalogue, both keys")
 
     _add_legal_bets(commands)
     _add_campaign(commands)
@@ -170,6 +171,8 @@ def run(args: argparse.Namespace, client: OperatorClient) -> Any:
         return client.call("GET", f"/players/{args.player_id}/rounds/{args.round_id}", query=query)
     if args.command in ("block", "unblock"):
         return client.block(args.player_id, blocked=args.command == "block")
+    if args.command == "health":
+        return client.health()
     if args.command in ("games", "currencies", "catalogue"):
         return client.call("GET", f"/{args.command}")
     if args.command == "legal-bets":
@@ -249,6 +252,9 @@ def render(command: str, answer: Any) -> str:
             f"{currencies['count']} currencies, loaded {currencies['fetched_at']}\n{loaded}\n"
             f"decimal places overridden: {overrides}"
         )
+    if command == "health":
+        rows = [f"{'ok' if c['ok'] else 'FAILING':<8} {c['name']:<13} {c['detail']}" for c in answer["checks"]]
+        return "\n".join([*rows, f"status: {answer['status']}"])
     if command == "round":
         return _round_text(answer)
     if command == "legal-bets":
@@ -290,7 +296,8 @@ def _text(value: Any) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Every failure is one line on stderr: 1 when the API refused, 2 when it could not be asked."""
+    """Every failure is one line on stderr: 1 when the API refused (or `health` found a check failing),
+    2 when it could not be asked."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -311,4 +318,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(json.dumps(answer, indent=2) if args.json else render(args.command, answer))
-    return 0
+    return 1 if args.command == "health" and answer["status"] != "ok" else 0

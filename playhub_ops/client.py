@@ -111,8 +111,16 @@ class OperatorClient:
         self._timeout = timeout
         self._session = requests.Session()
 
-    def call(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> Any:
-        """One request; the answer's JSON, or OperatorApiError / OperatorUnreachable."""
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: dict[str, str] | None = None,
+        answers: tuple[int, ...] = (),
+    ) -> Any:
+        """One request; the answer's JSON, or OperatorApiError / OperatorUnreachable. `answers`: error
+        statuses whose body is the answer (GET /health's 503 lists what failed)."""
         url = self.base_url + path
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if data is not None else {}
@@ -132,7 +140,7 @@ class OperatorClient:
             answer = response.json()
         except ValueError:
             answer = {"message": response.reason, "details": response.text[:200]}
-        if response.status_code >= 400:
+        if response.status_code >= 400 and response.status_code not in answers:
             details = answer.get("details", "") if isinstance(answer, dict) else ""
             message = answer.get("message", response.reason) if isinstance(answer, dict) else response.reason
             raise OperatorApiError(response.status_code, str(message), str(details or ""))
@@ -246,6 +254,11 @@ class OperatorClient:
     def change_campaign(self, external_id: str, **change: Any) -> dict[str, Any]:
         """valid_until and/or user_ids."""
         return cast(dict[str, Any], self.call("PUT", f"/campaigns/{_seg(external_id)}", change))
+
+    def health(self) -> dict[str, Any]:
+        """Whether the stack can serve: {"status": "ok" | "failing", "checks": [{name, ok, detail}]}."""
+        answer: dict[str, Any] = self.call("GET", "/health", answers=(503,))
+        return answer
 
     def cancel_campaign(self, external_id: str) -> dict[str, Any]:
         return cast(dict[str, Any], self.call("POST", f"/campaigns/{_seg(external_id)}/cancel"))

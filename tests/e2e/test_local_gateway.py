@@ -362,6 +362,19 @@ def test_the_catalogue_is_loaded_at_start_and_launches_and_deposits_are_checked_
     assert (code, coin.split()[1]) == (0, "0.00000001")
 
 
+def test_health_over_http_reads_the_table_the_catalogue_and_both_keys_of_the_built_function(gateway: Gateway) -> None:
+    code, shown = cli(gateway, "health")
+    assert code == 0, shown
+    assert shown.splitlines() == [
+        "ok       ledger table  readable",
+        "ok       catalogue     10 currencies loaded",
+        "ok       callback key  1 key readable",
+        "ok       API key       1 key readable",
+        "status: ok",
+    ]
+    assert gateway.key not in shown
+
+
 def test_the_legal_bets_table_is_seeded_shown_replaced_and_checked_over_http(gateway: Gateway) -> None:
     assert "legal bets tables (free rounds): EUR (every game), 17 lines" in "".join(gateway.output)
     code, shown = cli(gateway, "legal-bets", "show", "EUR")

@@ -161,7 +161,8 @@ def operator_event(method: str, path: str, body: Any = None, query: dict[str, st
 
 
 def operator_function(path: str) -> str:
-    return "launch" if path == "/games/launch" else "operator"
+    """The folder of the function that serves an operator route (template.yaml's Api events)."""
+    return {"/games/launch": "launch", "/health": "health"}.get(path, "operator")
 
 
 def round_payload(

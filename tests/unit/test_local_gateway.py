@@ -60,7 +60,7 @@ def template_events() -> Iterator[tuple[str, str, str, bool]]:
 def test_every_template_route_is_served_by_its_function(routes: list[Route]) -> None:
     served = {(route.function, route.method, route.path, route.iam) for route in routes}
     assert served == set(template_events())
-    assert len(served) == 25  # five callback routes (four and the one URL), twenty operator routes
+    assert len(served) == 26  # five callback routes (four and the one URL), twenty operator routes, health
 
 
 @pytest.mark.parametrize(

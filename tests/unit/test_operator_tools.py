@@ -189,3 +189,41 @@ def test_reconcile_of_a_table_that_is_not_there_is_one_line(capsys: pytest.Captu
     out = capsys.readouterr().out
     assert out.startswith("error: cannot read table no-such-table: ResourceNotFoundException")
     assert out.count("\n") == 1
+
+
+HEALTHY = {
+    "status": "ok",
+    "checks": [
+        {"name": "ledger table", "ok": True, "detail": "readable"},
+        {"name": "callback key", "ok": True, "detail": "2 keys readable"},
+    ],
+}
+
+
+@responses.activate
+def test_health_prints_each_check_and_exits_0_when_all_hold(capsys: pytest.CaptureFixture[str]) -> None:
+    responses.get("http://127.0.0.1:3000/health", json=HEALTHY)
+
+    code, out, err = run_cli(capsys, "health")
+
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "ok       ledger table  readable",
+        "ok       callback key  2 keys readable",
+        "status: ok",
+    ]
+
+
+@responses.activate
+def test_health_shows_the_failing_check_from_the_503_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    failing = {
+        "status": "failing",
+        "checks": [*HEALTHY["checks"], {"name": "API key", "ok": False, "detail": "not readable"}],
+    }
+    responses.get("http://127.0.0.1:3000/health", status=503, json=failing)
+
+    code, out, _ = run_cli(capsys, "health")
+
+    assert code == 1
+    assert "FAILING  API key       not readable" in out.splitlines()
+    assert out.splitlines()[-1] == "status: failing"

@@ -132,7 +132,7 @@ def test_the_one_url_counts_each_callback_under_its_dedicated_functions_service(
 OPERATOR_FUNCTIONS = ("LaunchFunction", "OperatorFunction")
 
 
-@pytest.mark.parametrize("function", OPERATOR_FUNCTIONS)
+@pytest.mark.parametrize("function", [*OPERATOR_FUNCTIONS, "HealthFunction"])
 def test_every_operator_route_requires_iam(function: str) -> None:
     events = RESOURCES[function]["Properties"]["Events"].values()
     assert events
@@ -175,6 +175,7 @@ ALARM_METRICS_FROM_CODE = {
     ("ReconciliationMismatches", "playhub-reconciliation"),
     ("ServerErrors", "playhub-launch"),
     ("ServerErrors", "playhub-operator"),
+    ("ServerErrors", "playhub-health"),
 }
 
 
@@ -183,7 +184,7 @@ def alarms() -> dict[str, Any]:
 
 
 def test_every_alarm_notifies_the_alarm_topic() -> None:
-    assert len(alarms()) == 22  # 2 for 5xx, 5 latency, 9 functions, 2 DynamoDB, 4 of our own metrics
+    assert len(alarms()) == 24  # 2 for 5xx, 5 latency, 11 functions, 2 DynamoDB, 4 of our own metrics
     for properties in alarms().values():
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert properties["TreatMissingData"] == "notBreaching"
@@ -290,7 +291,8 @@ def test_every_function_logs_to_its_own_declared_group_kept_for_the_stacks_reten
     functions = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
     groups = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Logs::LogGroup"}
     used = [function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for function in functions.values()]
-    assert len(functions) == 9
+    assert len(functions) == 11
+    groups.pop("ApiAccessLogGroup")  # API Gateway's, not a function's
     assert sorted(used) == sorted(groups)  # one group per function, and no group without its function
     names = [group["Properties"]["LogGroupName"]["Fn::Sub"] for group in groups.values()]
     assert len(set(names)) == len(names)

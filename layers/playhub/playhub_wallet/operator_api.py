@@ -37,6 +37,7 @@ from playhub_wallet.errors import (
     TryAgain,
     validation_details,
 )
+from playhub_wallet.health import check_health, health_parts, status_of
 from playhub_wallet.legal_bets import LegalBets, face_value, parse_lines, texts
 from playhub_wallet.money import CURRENCY_PATTERN, UnknownCurrency, format_amount
 from playhub_wallet.observability import logger, record_operator_server_error
@@ -55,6 +56,8 @@ from playhub_wallet.operator_models import (
     Entry,
     ErrorBody,
     GameView,
+    Health,
+    HealthCheck,
     HistoryPage,
     LaunchRequest,
     LaunchResponse,
@@ -113,6 +116,34 @@ def operator_app() -> APIGatewayRestResolver:
     app = _resolver()
     add_operator_routes(app)
     return app
+
+
+def health_app() -> APIGatewayRestResolver:
+    app = _resolver()
+    add_health_routes(app)
+    return app
+
+
+def add_health_routes(app: APIGatewayRestResolver) -> None:
+    @app.get(
+        "/health",
+        summary="Whether the stack can serve Playhub and the casino",
+        description="Reads the ledger table, the catalogue's currencies (every callback needs them) and both keys"
+        " (Playhub's Callback Token Key, our API Token Key), as the functions do. 200 when every check holds;"
+        " 503 with the same body when one does not. No key is ever shown: only how many are readable.",
+        tags=["operations"],
+        responses={
+            200: {"description": "Every check holds", "content": {"application/json": {"model": Health}}},
+            503: {"description": "A check failed; see checks", "content": {"application/json": {"model": Health}}},
+        },
+    )
+    def health() -> Response[Health]:
+        checks = check_health(health_parts())
+        body = Health(
+            status=status_of(checks),
+            checks=[HealthCheck(name=check.name, ok=check.ok, detail=check.detail) for check in checks],
+        )
+        return Response(200 if body.status == "ok" else 503, content_types.APPLICATION_JSON, body)
 
 
 def add_launch_routes(app: APIGatewayRestResolver) -> None:
@@ -611,6 +642,7 @@ def api_document() -> dict[str, Any]:
     app = APIGatewayRestResolver(enable_validation=True)
     add_launch_routes(app)
     add_operator_routes(app)
+    add_health_routes(app)
     schema = app.get_openapi_schema(
         title=API_TITLE,
         version=API_VERSION,

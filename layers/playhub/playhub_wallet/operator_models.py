@@ -227,6 +227,17 @@ class CatalogueState(BaseModel):
     overrides: dict[str, int] = Field(description="CURRENCY_DECIMAL_PLACES: decimal places set by this deployment.")
 
 
+class HealthCheck(BaseModel):
+    name: str = Field(examples=["ledger table", "catalogue", "callback key", "API key"])
+    ok: bool
+    detail: str = Field(description="Why it holds or not; of a key, only how many are readable.")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "failing"]
+    checks: list[HealthCheck]
+
+
 class BetLine(BaseModel):
     bet_line: int
     max_bet: str

@@ -59,10 +59,10 @@ def test_it_is_a_valid_openapi_3_1_document_behind_sigv4() -> None:
     assert DOCUMENT["components"]["securitySchemes"]["sigv4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
 
 
-def test_it_describes_exactly_the_routes_the_template_gives_the_launch_and_operator_functions() -> None:
+def test_it_describes_exactly_the_routes_the_template_gives_the_launch_operator_and_health_functions() -> None:
     template_routes = set()
     for name, resource in load_template()["Resources"].items():
-        if name not in ("LaunchFunction", "OperatorFunction"):
+        if name not in ("LaunchFunction", "OperatorFunction", "HealthFunction"):
             continue
         for event in resource["Properties"]["Events"].values():
             if event["Type"] == "Api":
@@ -78,7 +78,9 @@ def test_every_refusal_is_documented_as_our_error_body_and_none_as_422() -> None
             for status, response in operation["responses"].items():
                 if int(status) >= 400:
                     schema = response["content"]["application/json"]["schema"]
-                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+                    # GET /health's 503 is its report, naming the check that failed.
+                    expected = "Health" if (method, path, status) == ("get", "/health", "503") else "ErrorBody"
+                    assert schema == {"$ref": f"#/components/schemas/{expected}"}, (method, path, status)
 
 
 def test_transfer_references_are_documented_as_unique_across_players_and_wallets() -> None:

@@ -1,0 +1,133 @@
+"""The check CodeDeploy runs before a new callback version takes any of Playhub's traffic.
+
+Each new version gets one request signed with the callback key, as Playhub would send it, for a
+session that does not exist: a balance to /balance and to the one URL, a bet, a win and a
+refund to theirs. A version that starts, reads the key (a wrong or unreadable key answers 401 or
+500), reads the catalogue and the ledger, and refuses the session answers 404 "session not
+found". That answer, and no other, passes. Nothing is written: every callback refuses an
+unknown session before it writes (rules._require_session comes before any entry is made).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from playhub_wallet import signing
+from playhub_wallet.errors import SessionNotFound
+from playhub_wallet.sessions import new_session_id
+
+# Environment variable -> the route its function serves and the callback the check sends there.
+CHECKS = {
+    "CHECK_BALANCE": ("/balance", "balance"),
+    "CHECK_BET": ("/bet", "bet"),
+    "CHECK_WIN": ("/win", "win"),
+    "CHECK_REFUND": ("/refund", "refund"),
+    "CHECK_CALLBACK": ("/callback", "balance"),  # the one URL: the body's action picks the callback
+}
+CHECK_PLAYER = "pre-traffic-check"
+CHECK_CURRENCY = "EUR"
+EXPECTED_STATUS = SessionNotFound.status
+EXPECTED_MESSAGE = SessionNotFound.message
+
+# Sends an API Gateway event to a function version; returns its answer, or raises with the reason.
+Invoke = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One signed request for one function version."""
+
+    target: str  # the version's ARN
+    route: str
+    body: str
+    signature: str
+
+    def event(self) -> dict[str, Any]:
+        """The request as API Gateway's REST proxy integration hands it to the function."""
+        return {
+            "resource": self.route,
+            "path": self.route,
+            "httpMethod": "POST",
+            "headers": {"Content-Type": "application/json", signing.SIGNATURE_HEADER: self.signature},
+            "multiValueHeaders": {},
+            "queryStringParameters": None,
+            "pathParameters": None,
+            "body": self.body,
+            "isBase64Encoded": False,
+            "requestContext": {
+                "resourcePath": self.route,
+                "httpMethod": "POST",
+                "path": self.route,
+                "stage": "pre-traffic",
+                "requestId": f"pre-traffic-{uuid.uuid4()}",
+                "identity": {"sourceIp": "127.0.0.1"},
+            },
+        }
+
+
+def probes(targets: Mapping[str, str], key: str) -> list[Probe]:
+    """One probe per function named in targets (CHECK_* -> version ARN), all on one unknown session."""
+    session_id = new_session_id(CHECK_PLAYER, CHECK_CURRENCY, CHECK_PLAYER)  # its random part is new
+    made = []
+    for variable, target in sorted(targets.items()):
+        route, action = CHECKS[variable]
+        body = json.dumps(_payload(action, session_id), separators=(",", ":"))
+        made.append(Probe(target, route, body, signing.sign(key, body.encode("utf-8"))))
+    return made
+
+
+def _payload(action: str, session_id: str) -> dict[str, str]:
+    if action == "balance":
+        return {"action": "balance", "session_id": session_id}
+    if action == "refund":
+        return {"action": "refund", "session_id": session_id, "tx_id": _id(), "orig_tx_id": _id()}
+    return {
+        "action": action,
+        "type": action,
+        "session_id": session_id,
+        "amount": "0.01",
+        "tx_id": _id(),
+        "round_id": _id(),
+    }
+
+
+def _id() -> str:
+    return str(uuid.uuid4())
+
+
+def verdict(answer: Mapping[str, Any]) -> str | None:
+    """None when the answer is the refusal a healthy version gives; else what was wrong with it."""
+    status = answer.get("statusCode")
+    try:
+        body = json.loads(answer.get("body") or "")
+    except (TypeError, ValueError):
+        body = None
+    message = body.get("message") if isinstance(body, dict) else None
+    if status == EXPECTED_STATUS and message == EXPECTED_MESSAGE:
+        return None
+    return f"answered {status} {message or 'without a JSON message'}, expected {EXPECTED_STATUS} {EXPECTED_MESSAGE}"
+
+
+def run_checks(targets: Mapping[str, str], key: str, invoke: Invoke) -> list[str]:
+    """Every failure, one line each (function version: reason); empty when every version passed."""
+    failures = []
+    for probe in probes(targets, key):
+        try:
+            reason = verdict(invoke(probe.target, probe.event()))
+        except Exception as exc:  # a version that cannot be invoked fails the check, with the reason
+            reason = f"not invoked: {exc}"
+        if reason:
+            failures.append(f"{probe.target} ({probe.route}): {reason}")
+    return failures
+
+
+def targets_from(environ: Mapping[str, str]) -> dict[str, str]:
+    """The CHECK_* variables the template sets; a missing one is a template fault, not a pass."""
+    missing = [variable for variable in CHECKS if not environ.get(variable)]
+    if missing:
+        raise ValueError(f"not set: {', '.join(missing)}")
+    return {variable: environ[variable] for variable in CHECKS}
