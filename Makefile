@@ -9,7 +9,7 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run demo smoke install test bench local-db invoke lint format build validate events dynamodb-local deploy clean openapi openapi-check
+.PHONY: run demo smoke install test bench local-db invoke lint workflows format build validate events dynamodb-local deploy clean openapi openapi-check sam-cli
 
 install: $(VENV)/.installed dynamodb-local
 
@@ -46,11 +46,18 @@ test: install $(SAM)
 bench: install $(SAM)
 	$(PY) -m devtools.bench $(ARGS)
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed workflows
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/playhub/playhub_wallet layers/build_layer.py devtools playhub_ops tests
 	@for app in functions/*/app.py; do $(VENV)/bin/mypy "$$app" || exit 1; done
+
+# The CI and release workflows (.github/workflows), checked by actionlint (expressions, needs,
+# action inputs, permissions) with shellcheck on their run: scripts, both pinned in
+# requirements-dev.txt so the check is the same on every machine. Part of make lint.
+workflows: $(VENV)/.installed
+	@$(VENV)/bin/actionlint -shellcheck=$(VENV)/bin/shellcheck -pyflakes= -no-color \
+	  || { echo "make workflows: actionlint found problems in .github/workflows (above)" >&2; exit 1; }
 
 # The operator API's OpenAPI document, generated from the routes: write it after changing them,
 # and commit it. CI runs openapi-check, which fails when the committed one differs from the code.
@@ -69,6 +76,8 @@ $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+
+sam-cli: $(SAM)
 
 validate: $(SAM)
 	$(SAM) validate --lint
