@@ -7,9 +7,13 @@ PY := $(VENV)/bin/python
 SAM_VENV := .cache/sam-cli
 SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
+CHECKOV_VENV := .cache/checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := 3.3.30
+CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run demo smoke install test bench local-db invoke lint workflows format build validate events dynamodb-local deploy clean openapi openapi-check sam-cli
+.PHONY: run demo smoke install test bench local-db invoke lint workflows format build validate events dynamodb-local deploy clean openapi openapi-check sam-cli scan
 
 install: $(VENV)/.installed dynamodb-local
 
@@ -81,6 +85,20 @@ sam-cli: $(SAM)
 
 validate: $(SAM)
 	$(SAM) validate --lint
+
+# checkov pins many packages too: a venv of its own (installed again when CHECKOV_VERSION changes).
+$(CHECKOV_INSTALLED):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
+# checkov's checks on the template (SAM's resources included); any failed check fails. A finding we
+# accept is skipped on its resource in template.yaml (Metadata: checkov: skip), with its reason.
+# --skip-download: offline, nothing fetched from the vendor's platform.
+scan: $(CHECKOV_INSTALLED)
+	@$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download \
+	  || { echo "make scan: checkov failed on template.yaml (see above): fix the resource, or skip the check in its Metadata with a reason" >&2; exit 1; }
 
 # The functions run on python3.13: sam build needs it on PATH (with pyenv, beside the default).
 build: $(SAM)
