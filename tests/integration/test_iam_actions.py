@@ -1,6 +1,8 @@
 """Each callback's IAM policy in template.yaml allows every DynamoDB action its code sends
 (support/iam.py: moto and DynamoDB Local enforce no IAM). The operator's and launch's: in
-operator/test_operator_api.py and operator/test_catalogue.py."""
+operator/test_operator_api.py and operator/test_catalogue.py; the partitions launch, the
+catalogue and reconciliation may write are checked against their writes there and in
+test_reconciliation.py, and here that the check refuses what those policies refuse."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from conftest import Backend, Player, make_backend
 from support.harness import Playhub
-from support.iam import actions_sent, allowed
+from support.iam import actions_sent, allowed, refused, writes_sent
 
 from devtools.callbacks import playhub_id
 
@@ -62,3 +64,59 @@ def test_the_policy_allows_every_action_the_callback_sends(
 
     assert actions, "no request was seen: the check would pass vacuously"
     assert actions <= allowed(function), f"{function} sends {sorted(actions - allowed(function))}"
+
+
+def test_the_write_check_refuses_a_wallet_written_outside_a_callback_or_the_operator(backend: Backend) -> None:
+    """What refused() is asked of the launch, catalogue and reconciliation scenarios: each of
+    these requests is one their policies deny on AWS, though moto lets it through."""
+    client, table = backend.client, backend.table_name
+    wallet = {"pk": {"S": "PLAYER#x"}, "sk": {"S": "WALLET#EUR"}}
+    identity = "SET #entity = :wallet, #player_id = :player, #currency = :currency"
+    names = {"#entity": "entity", "#player_id": "player_id", "#currency": "currency"}
+    values = {":wallet": {"S": "wallet"}, ":player": {"S": "x"}, ":currency": {"S": "EUR"}}
+    with writes_sent(client) as writes:
+        client.put_item(TableName=table, Item={**wallet, "balance": {"N": "1000"}, "version": {"N": "1"}})
+        client.update_item(  # the empty wallet of a launch: allowed to launch alone
+            TableName=table,
+            Key=wallet,
+            UpdateExpression=identity,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+        client.update_item(  # the same, but asking for the whole item back
+            TableName=table,
+            Key=wallet,
+            UpdateExpression=identity,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+        client.update_item(
+            TableName=table,
+            Key=wallet,
+            UpdateExpression="SET #balance = :b",
+            ExpressionAttributeNames={"#balance": "balance"},
+            ExpressionAttributeValues={":b": {"N": "1000"}},
+        )
+        client.delete_item(TableName=table, Key=wallet)
+        client.batch_write_item(  # one game and one wallet: the batch is refused whole
+            RequestItems={
+                table: [
+                    {"PutRequest": {"Item": {"pk": {"S": "CATALOGUE#GAMES"}, "sk": {"S": "g-1"}}}},
+                    {"PutRequest": {"Item": wallet}},
+                ]
+            }
+        )
+        client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": table, "Item": {**wallet, "balance": {"N": "5"}}}}]
+        )
+    put, empty_wallet, whole_item, balance, delete, batch, transaction = writes
+
+    assert refused("ReconciliationFunction", writes) == writes
+    assert refused("CatalogueFunction", writes) == writes
+    assert refused("LaunchFunction", writes) == [put, whole_item, balance, delete, batch, transaction]
+    assert refused("OperatorFunction", [put, empty_wallet, balance]) == []
+    assert (empty_wallet.leading_keys, batch.leading_keys) == (
+        frozenset({"PLAYER#x"}),
+        frozenset({"CATALOGUE#GAMES", "PLAYER#x"}),
+    )

@@ -9,7 +9,7 @@ import pytest
 from conftest import DYNAMO_BACKENDS, Backend, Player, make_backend, open_funded_session
 from integration.test_case_table import emitted_metrics
 from support.harness import FakeClock, FakeLambdaContext, Playhub, handler_module
-from support.iam import actions_sent, allowed
+from support.iam import Write, actions_sent, allowed, refused, writes_sent
 
 from playhub_wallet.dynamodb.reconciliation import ReconciliationTable
 from playhub_wallet.models import Action
@@ -229,16 +229,19 @@ def test_the_reconciliation_policy_allows_every_table_action_a_run_sends(
     playhub: Playhub, player: Player, backend: Backend, clock: FakeClock
 ) -> None:
     """A run that checkpoints, flags a mismatch, and clears it once repaired: every request's IAM
-    actions are in ReconciliationFunction's policy (support/iam.py: moto enforces no IAM)."""
+    actions are in ReconciliationFunction's policy, and every write in the partitions it allows
+    (support/iam.py: moto enforces no IAM)."""
     play_some(playhub, player)
     wallet_key = {"pk": {"S": f"PLAYER#{player.wallet_key.player_id}"}, "sk": {"S": "WALLET#EUR"}}
     reconciler = Reconciler(backend.reconciliation)
     actions: set[str] = set()
+    writes: list[Write] = []
 
     def run() -> ReconciliationReport:
-        with actions_sent(backend.client) as sent:
+        with actions_sent(backend.client) as sent, writes_sent(backend.client) as written:
             report = reconciler.run(clock.now())
         actions.update(sent)
+        writes.extend(written)
         return report
 
     def tamper(change: str) -> None:
@@ -258,3 +261,6 @@ def test_the_reconciliation_policy_allows_every_table_action_a_run_sends(
     assert (len(flagged.mismatches), repaired.mismatches) == (1, [])
     assert {"Query", "GetItem", "PutItem", "DeleteItem"} <= actions
     assert actions <= allowed("ReconciliationFunction"), sorted(actions - allowed("ReconciliationFunction"))
+    # Its checkpoint, marker and recheck list: each in a partition its policy holds it to.
+    assert {pk.split("#")[0] for write in writes for pk in write.leading_keys} == {"RECONCILED", "RECONCILIATION"}
+    assert refused("ReconciliationFunction", writes) == []

@@ -6,9 +6,22 @@ import json
 from typing import Any
 
 import pytest
+from support.iam import WRITE_ACTIONS, allowed, dynamodb_statements, string_like
 
 from devtools.template import load_template
+from playhub_wallet.dynamodb.keys import (
+    CURRENCIES_KEY,
+    GAMES_LOADED_KEY,
+    RECONCILIATION_STATE,
+    checkpoint_key,
+    game_key,
+    profile_key,
+    recheck_key,
+    session_key,
+    wallet_key,
+)
 from playhub_wallet.observability import CALLBACK_SERVICE
+from playhub_wallet.state import WalletKey
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
@@ -234,13 +247,7 @@ def test_the_catalogue_loads_hourly_and_may_wait_for_playhubs_slow_games_list() 
     (event,) = function["Events"].values()
     assert (event["Type"], event["Properties"]["Schedule"]) == ("Schedule", "rate(1 hour)")
     assert function["Timeout"] >= 120  # GET /games: 10-20 s, retried once, then the writes
-    (statements,) = [p["Statement"] for p in function["Policies"] if "Statement" in p]
-    assert statements[0]["Action"] == [
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:Query",
-        "dynamodb:BatchWriteItem",
-    ]
+    assert allowed("CatalogueFunction") == {"GetItem", "PutItem", "Query", "BatchWriteItem"}
 
 
 def test_the_catalogue_is_loaded_during_the_deploy_before_any_callback_runs() -> None:
@@ -301,3 +308,113 @@ def test_every_function_logs_to_its_own_declared_group_kept_for_the_stacks_reten
     retention = TEMPLATE["Parameters"]["LogRetentionDays"]
     assert retention["Default"] in retention["AllowedValues"]
     assert 3653 in retention["AllowedValues"]  # CloudWatch's own choices, up to ten years
+
+
+# Least privilege on the table -----------------------------------------------------------------
+# Outside a callback, only the operator's function moves a wallet's money. The other functions
+# write only their own partitions (dynamodb:LeadingKeys), held by IAM, not by convention; launch
+# may also create an empty wallet, but write no attribute of it beyond its identity.
+FUNCTIONS = sorted(name for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function")
+WALLET_WRITERS = {*CALLBACKS, "OperatorFunction"}
+WALLET = wallet_key(WalletKey("p-1", "EUR"))
+OWN_PARTITIONS = {  # each function's writes, and items of each it must be able to write
+    "LaunchFunction": (["SESSION#*", "CATALOGUE"], [session_key("s-1"), CURRENCIES_KEY]),
+    "CatalogueFunction": (["CATALOGUE", "CATALOGUE#GAMES"], [CURRENCIES_KEY, GAMES_LOADED_KEY, game_key("g-1")]),
+    "ReconciliationFunction": (
+        ["RECONCILIATION", "RECONCILIATION#RECHECK", "RECONCILED#*"],
+        [RECONCILIATION_STATE, recheck_key(WalletKey("p-1", "EUR")), checkpoint_key(WalletKey("p-1", "EUR"))],
+    ),
+}
+EMPTY_WALLET_ATTRIBUTES = ["pk", "sk", "entity", "player_id", "currency"]
+
+
+def writes(statement: dict[str, Any]) -> set[str]:
+    return {action.removeprefix("dynamodb:") for action in statement["Action"]} & WRITE_ACTIONS
+
+
+def could_start_with(pattern: str, prefix: str) -> bool:
+    """Whether IAM's StringLike pattern matches some value that starts with prefix."""
+    if not prefix:
+        return True  # whatever is left of the pattern matches some ending
+    if not pattern:
+        return False
+    if pattern[0] == "*":
+        return True  # it takes the rest of the prefix
+    return pattern[0] in {"?", prefix[0]} and could_start_with(pattern[1:], prefix[1:])
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reaches_wallets", "sample"),
+    [
+        ("PLAYER#*", True, "PLAYER#p-1"),
+        ("*", True, "PLAYER#p-1"),
+        ("P?AYER#x", True, "PLAYER#x"),
+        ("PLAY*", True, "PLAYER#p-1"),
+        ("PLAYER", False, "PLAYER"),
+        ("SESSION#*", False, "SESSION#s-1"),
+        ("RECONCILED#*", False, "RECONCILED#p-1#EUR"),
+    ],
+)
+def test_a_pattern_reaches_wallets_if_any_value_it_matches_could_be_a_wallets_partition(
+    pattern: str, reaches_wallets: bool, sample: str
+) -> None:
+    assert could_start_with(pattern, "PLAYER#") is reaches_wallets
+    assert string_like(pattern, sample)
+    assert string_like(pattern, WALLET["pk"]) is (reaches_wallets and sample != "PLAYER#x")
+
+
+def test_string_like_reads_patterns_as_iam_does() -> None:
+    assert string_like("CATALOGUE", "CATALOGUE")
+    assert not string_like("CATALOGUE", "CATALOGUE#GAMES")  # no wildcard: the whole value
+    assert not string_like("catalogue", "CATALOGUE")  # case-sensitive
+    assert string_like("A?C", "ABC")
+    assert not string_like("A?C", "AC")
+    assert string_like("[x]*", "[x]-1")
+    assert not string_like("[x]*", "x-1")
+
+
+def conditioned_writers(function: str) -> list[dict[str, Any]]:
+    return [s for s in dynamodb_statements(function) if writes(s)]
+
+
+@pytest.mark.parametrize("function", sorted(OWN_PARTITIONS))
+def test_outside_callbacks_and_the_operator_table_writes_are_held_to_partitions_that_are_no_wallets(
+    function: str,
+) -> None:
+    patterns, items = OWN_PARTITIONS[function]
+    granted = []
+    for statement in conditioned_writers(function):
+        condition = statement["Condition"]
+        # ForAllValues alone also passes a request without the key: Null false requires it.
+        assert condition["Null"] == {"dynamodb:LeadingKeys": "false"}
+        leading = condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        if condition.get("ForAllValues:StringEquals") == {"dynamodb:Attributes": EMPTY_WALLET_ATTRIBUTES}:
+            assert function == "LaunchFunction"  # its empty wallet: the next test
+            continue
+        assert [p for p in leading if could_start_with(p, "PLAYER#")] == [], f"{function} may write wallets"
+        granted += leading
+    assert sorted(granted) == sorted(patterns)
+    for item in items:  # and what the function does write is inside them
+        assert any(string_like(p, item["pk"]) for p in granted), item
+
+
+def test_launch_may_create_an_empty_wallet_but_write_no_money_version_or_block() -> None:
+    (wallet,) = [s for s in conditioned_writers("LaunchFunction") if "ForAllValues:StringEquals" in s["Condition"]]
+    assert writes(wallet) == {"UpdateItem"}  # never a Put, which would replace the item
+    assert wallet["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PLAYER#*"]},
+        "ForAllValues:StringEquals": {"dynamodb:Attributes": EMPTY_WALLET_ATTRIBUTES},
+        "StringEqualsIfExists": {"dynamodb:ReturnValues": ["NONE"]},  # ALL_NEW would name every attribute
+        "Null": {"dynamodb:LeadingKeys": "false"},
+    }
+    assert string_like("PLAYER#*", profile_key("p-1")["pk"])  # the profile too, and its block is not allowed
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_only_the_callbacks_and_the_operator_write_the_table_without_a_condition(function: str) -> None:
+    unconditioned = [s for s in dynamodb_statements(function) if writes(s) and "Condition" not in s]
+    if function in WALLET_WRITERS:
+        assert all(s["Effect"] == "Allow" for s in unconditioned)
+    else:
+        assert unconditioned == []
+        assert (function in OWN_PARTITIONS) is bool(conditioned_writers(function))  # every writer is listed above

@@ -11,7 +11,7 @@ from playhub_wallet.core_api import CoreApiClient, CreateGameRequest, CreateGame
 from playhub_wallet.errors import Forbidden
 from playhub_wallet.operator_models import LaunchRequest, LaunchResponse
 from playhub_wallet.playhub_catalogue import PlayhubCatalogue
-from playhub_wallet.state import Wallet, WalletKey
+from playhub_wallet.state import WalletKey
 from playhub_wallet.wallet import WalletService
 
 FAILED = "failed"
@@ -20,7 +20,7 @@ FAILED = "failed"
 class LaunchStore(Protocol):
     def player_blocked(self, player_id: str) -> bool: ...
 
-    def ensure_wallet(self, key: WalletKey) -> Wallet: ...
+    def ensure_wallet(self, key: WalletKey) -> None: ...
 
     def update_session(
         self, session_id: str, *, status: str | None = None, game_session_id: str | None = None

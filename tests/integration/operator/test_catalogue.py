@@ -19,7 +19,7 @@ import responses
 from conftest import Backend, install_runtime
 from support import dynamo_items
 from support.harness import FakeLambdaContext, Playhub, handler_module
-from support.iam import actions_sent, allowed
+from support.iam import actions_sent, allowed, refused, writes_sent
 from support.operator import CORE, Operator, playhub_requests, use_operator_runtime
 
 from devtools.callbacks import other_sample_events
@@ -82,7 +82,8 @@ def test_a_currency_new_to_us_is_looked_up_at_playhub_once_before_it_is_refused(
     CatalogueTable(backend.table).put_currencies(Currencies((Currency("EUR", "Euro", "€", 2, False),), 1))
     responses.get(f"{CORE}/currencies", json=CURRENCIES)
 
-    bitcoin = operator.launch("p-new", currency="BTC")
+    with writes_sent(backend.client) as launch_writes:
+        bitcoin = operator.launch("p-new", currency="BTC")
     unknown = operator.launch("p-new", currency="XYZ")
     again = operator.launch("p-new", currency="ABC")
 
@@ -93,6 +94,9 @@ def test_a_currency_new_to_us_is_looked_up_at_playhub_once_before_it_is_refused(
     cached = CatalogueTable(backend.table).currencies()
     assert cached is not None
     assert cached.find("BTC") is not None
+    # Stored by the launch function, in a partition its IAM policy lets it write (moto enforces none).
+    assert frozenset({"CATALOGUE"}) in [write.leading_keys for write in launch_writes]
+    assert refused("LaunchFunction", launch_writes) == []
     # What the launch learned, the transfers know at once (one cache per container).
     funded = operator.deposit("p-new", "0.00000001", "btc-1", "BTC")
     assert (funded[0], funded[1]["balance"]) == (200, "0.00000001")
@@ -341,10 +345,10 @@ def test_the_catalogue_launch_and_transfer_policies_allow_what_they_send(
     """moto enforces no IAM: the refresh's and the catalogue checks' actions against each policy."""
     responses.get(f"{CORE}/currencies", json=CURRENCIES)
     responses.get(f"{CORE}/games", json=[game for game in GAMES if game["id"] != "crash"])
-    with actions_sent(backend.client) as refresh:
+    with actions_sent(backend.client) as refresh, writes_sent(backend.client) as refresh_writes:
         invoke_catalogue_function(monkeypatch, operator)  # puts, and deletes a delisted game
     CatalogueTable(backend.table).put_currencies(Currencies((Currency("EUR", "Euro", "€", 2, False),), 1))
-    with actions_sent(backend.client) as launch:
+    with actions_sent(backend.client) as launch, writes_sent(backend.client) as launch_writes:
         assert operator.launch("p-iam", currency="BTC", game_id="ph_dice_97")[0] == 200  # BTC: asks Playhub
         assert operator.launch("p-iam", game_id="crash")[0] == 400
     with actions_sent(backend.client) as transfer:
@@ -353,6 +357,10 @@ def test_the_catalogue_launch_and_transfer_policies_allow_what_they_send(
     assert refresh >= {"BatchWriteItem", "Query", "PutItem"}
     assert refresh <= allowed("CatalogueFunction"), sorted(refresh - allowed("CatalogueFunction"))
     assert launch <= allowed("LaunchFunction"), sorted(launch - allowed("LaunchFunction"))
+    # Each write inside the partitions the function's policy holds it to (moto enforces no IAM).
+    assert {write.action for write in refresh_writes} == {"PutItem", "BatchWriteItem"}
+    assert refused("CatalogueFunction", refresh_writes) == []
+    assert refused("LaunchFunction", launch_writes) == []
     assert transfer <= allowed("OperatorFunction"), sorted(transfer - allowed("OperatorFunction"))
 
 

@@ -16,9 +16,10 @@ from conftest import Backend
 from integration.test_case_table import emitted_metrics
 from support import dynamo_items
 from support.harness import Playhub
-from support.iam import actions_sent, allowed
+from support.iam import actions_sent, allowed, refused, writes_sent
 from support.operator import CID, CORE, GAME_SESSION, Operator, playhub_requests, use_operator_runtime
 
+from devtools.callbacks import playhub_id
 from playhub_wallet.state import WalletKey
 
 # Launch ----------------------------------------------------------------------------------
@@ -48,6 +49,29 @@ def test_a_launched_session_plays_after_a_deposit(operator: Operator) -> None:
     bet = Playhub().bet(launched["session_id"], "5.00")
 
     assert (bet.status, bet.body["balance"]) == (200, "45.00")
+
+
+def test_the_empty_wallet_a_launch_creates_holds_only_its_name_yet_blocks_with_the_player_and_then_plays(
+    operator: Operator, backend: Backend
+) -> None:
+    """Launch's IAM policy lets it write a wallet's identity and nothing else (template.yaml): no
+    balance, no version. Blocking still reaches the wallet, and the first money moves from version 0."""
+    _, launched = operator.launch("p-empty")
+    key = {"pk": {"S": "PLAYER#p-empty"}, "sk": {"S": "WALLET#EUR"}}
+    item = backend.client.get_item(TableName=backend.table_name, Key=key, ConsistentRead=True)["Item"]
+    assert set(item) == {"pk", "sk", "entity", "player_id", "currency"}
+    shown = operator.call("GET", "/players/p-empty/wallets")[1]["wallets"]
+    assert shown == [{"currency": "EUR", "balance": "0.00", "blocked": False}]
+
+    assert operator.call("PUT", "/players/p-empty/block", {"blocked": True})[1]["wallets"] == ["EUR"]
+    refused = Playhub().bet(launched["session_id"], "0.00")
+    assert (refused.status, refused.body["message"]) == (400, "unauthorized")
+    operator.call("PUT", "/players/p-empty/block", {"blocked": False})
+
+    win = Playhub().win(launched["session_id"], "2.00", round_id=playhub_id())  # its first money: version 0
+    assert (win.status, win.body["balance"]) == (200, "2.00")
+    assert operator.launch("p-empty")[0] == 200  # a second launch leaves the wallet as it is
+    assert operator.call("GET", "/players/p-empty/wallets")[1]["wallets"][0]["balance"] == "2.00"
 
 
 def test_a_demo_launch_creates_no_session(operator: Operator) -> None:
@@ -385,9 +409,11 @@ def test_a_campaign_starting_in_the_past_is_400_and_unknown_ones_404(operator: O
 def test_the_launch_and_operator_policies_allow_every_table_action_they_send(
     operator: Operator, backend: Backend
 ) -> None:
-    """moto enforces no IAM: each request's IAM actions are checked against the function's policy."""
-    with actions_sent(backend.client) as launch_actions:
+    """moto enforces no IAM: each request's IAM actions are checked against the function's policy,
+    and launch's writes against the partitions and attributes its policy allows it."""
+    with actions_sent(backend.client) as launch_actions, writes_sent(backend.client) as launch_writes:
         assert operator.launch("p-iam")[0] == 200
+        assert operator.launch("p-iam")[0] == 200  # the wallet is there now: left as it is
     with actions_sent(backend.client) as operator_actions:
         assert operator.deposit("p-iam", "10.00", "iam-in")[0] == 200
         assert (
@@ -404,4 +430,6 @@ def test_the_launch_and_operator_policies_allow_every_table_action_they_send(
         assert operator.call("GET", round_path, query={"game_id": "ph_limbo_97"})[0] == 200
 
     assert launch_actions <= allowed("LaunchFunction"), sorted(launch_actions - allowed("LaunchFunction"))
+    assert {pk.split("#")[0] for write in launch_writes for pk in write.leading_keys} == {"SESSION", "PLAYER"}
+    assert refused("LaunchFunction", launch_writes) == []
     assert operator_actions <= allowed("OperatorFunction"), sorted(operator_actions - allowed("OperatorFunction"))

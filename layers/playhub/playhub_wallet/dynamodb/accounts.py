@@ -14,41 +14,35 @@ from playhub_wallet.dynamodb.keys import (
     profile_key,
     session_key,
     wallet_key,
+    wallet_of,
 )
 from playhub_wallet.dynamodb.table import Table, deserialize, serialize
 from playhub_wallet.launch import LaunchStore
-from playhub_wallet.state import ZERO, HistoryPage, LedgerEntry, RoundSearch, Wallet, WalletKey
+from playhub_wallet.state import HistoryPage, LedgerEntry, RoundSearch, Wallet, WalletKey
 
 
 class AccountTable(AccountStore, LaunchStore):
     def __init__(self, table: Table) -> None:
         self._table = table
 
-    def ensure_wallet(self, key: WalletKey) -> Wallet:
-        """The wallet, created empty (balance 0, version 0) if the player never had one; an existing
-        wallet is left as it is."""
-        answer = self._table.update_item(
+    def ensure_wallet(self, key: WalletKey) -> None:
+        """The wallet, created empty if the player never had one (so that blocking the player
+        reaches it); an existing wallet is left as it is. Only the wallet's identity is written:
+        a missing balance and version read as 0 (codecs.wallet_from_item), and the launch
+        function's IAM policy allows it no other attribute of a wallet."""
+        self._table.update_item(
             wallet_key(key),
-            "SET #balance = if_not_exists(#balance, :zero), #version = if_not_exists(#version, :zero_version),"
-            " #entity = :wallet, #player_id = :player, #currency = :currency",
+            "SET #entity = :wallet, #player_id = :player, #currency = :currency",
             None,
-            {
-                ":zero": ZERO,
-                ":zero_version": 0,
-                ":wallet": "wallet",
-                ":player": key.player_id,
-                ":currency": key.currency,
-            },
-            ReturnValues="ALL_NEW",
+            {":wallet": "wallet", ":player": key.player_id, ":currency": key.currency},
         )
-        return wallet_from_item(key, deserialize(answer["Attributes"]))
 
     def wallets(self, player_id: str) -> list[Wallet]:
         pk, prefix = player_wallets(player_id)
         items = self._table.query(
             "pk = :pk AND begins_with(sk, :wallet)", {":pk": pk, ":wallet": prefix}, ConsistentRead=True
         )
-        return [wallet_from_item(WalletKey(player_id, item["currency"]), item) for item in items]
+        return [wallet_from_item(wallet_of(item), item) for item in items]  # the key names the wallet
 
     def player_blocked(self, player_id: str) -> bool:
         profile = self._table.get(profile_key(player_id))

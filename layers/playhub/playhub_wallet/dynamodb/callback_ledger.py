@@ -132,9 +132,9 @@ class CallbackLedger(LedgerPort):
 
     def _move_wallet(self, plan: WritePlan) -> dict[str, Any]:
         move = plan.wallet_move
-        # Version 0: never written, or created empty when a game was launched.
+        # Version 0: never written, or created empty when a game was launched (no version yet).
         conditions = [
-            "(attribute_not_exists(pk) OR #version = :expected)"
+            "(attribute_not_exists(#version) OR #version = :expected)"
             if move.expected_version == 0
             else "#version = :expected"
         ]

@@ -45,16 +45,18 @@ def session_from_item(item: Mapping[str, Any]) -> Session:
 
 
 def wallet_from_item(key: WalletKey, item: Mapping[str, Any] | None) -> Wallet:
-    """A wallet never written reads as balance 0, version 0."""
+    """A wallet never written reads as balance 0, version 0; so does one created empty at launch,
+    which holds only its identity (and perhaps a block) until money first moves."""
     if item is None:
         return Wallet(key, ZERO, 0)
+    version = int(item.get("version", 0))
     return Wallet(
         key,
-        Decimal(item["balance"]),
-        int(item["version"]),
+        Decimal(item.get("balance", ZERO)),
+        version,
         bool(item.get("blocked", False)),
         # Missing: written only by code older than the attribute, which never said: assume now.
-        int(item.get("last_refund_seq", item["version"])),
+        int(item.get("last_refund_seq", version)),
     )
 
 

@@ -13,9 +13,15 @@
 | Playhub currencies  | CATALOGUE                         | CURRENCIES        |
 | games loaded at     | CATALOGUE                         | GAMES             |
 | one Playhub game    | CATALOGUE#GAMES                   | <game_id>         |
-| reconciled up to    | PLAYER#<player_id>                | RECONCILED#<cur.> |
+| reconciled up to    | RECONCILED#<player>#<currency>    | RECONCILED        |
 | reconciliation run  | RECONCILIATION                    | STATE             |
 | wallet to recheck   | RECONCILIATION#RECHECK            | <player>#<cur.>   |
+
+Under PLAYER#, only the callbacks and the operator's function write freely. The other
+functions' writes are held by IAM (template.yaml, dynamodb:LeadingKeys) to their own
+partitions, so a reconciliation checkpoint has one of its own, not its wallet's; a launch may
+also create an empty wallet, but write only its entity, player_id and currency
+(dynamodb:Attributes): never a balance, version or block.
 
 Indexes:
 - "history" (history_pk = WALLET#<player>#<currency>, history_sk = the wallet version the
@@ -68,7 +74,7 @@ def profile_key(player_id: str) -> dict[str, str]:
 
 
 def checkpoint_key(key: WalletKey) -> dict[str, str]:
-    return {"pk": f"PLAYER#{key.player_id}", "sk": f"RECONCILED#{key.currency}"}
+    return {"pk": f"RECONCILED#{key.player_id}#{key.currency}", "sk": "RECONCILED"}
 
 
 def recheck_key(key: WalletKey) -> dict[str, str]:
