@@ -216,7 +216,10 @@ def _words(name: str) -> list[str]:
 
 
 def _is_secret_name(name: str) -> bool:
-    """CALLBACK_KEYS, ApiKey, db_password; and a secret's value: SecretString, PasswordValue."""
+    """CALLBACK_KEYS, ApiKey, db_password; and a secret's value: SecretString, PasswordValue. Not an
+    IAM condition key (dynamodb:LeadingKeys names the partition keys a policy allows)."""
+    if ":" in name:
+        return False
     words = _words(name)
     if words and words[-1] in {"string", "value", "text"}:
         words = words[:-1]
