@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
+import threading
+import time
 from typing import Any
 
 import pytest
 from support.harness import FakeLambdaContext, handler_module
 
 from playhub_wallet import signing
+from playhub_wallet.catalogue import Currencies, Currency
 from playhub_wallet.models import REQUEST_MODELS, Action
-from playhub_wallet.pre_traffic import CHECKS, probes, run_checks, targets_from, verdict
+from playhub_wallet.pre_traffic import CHECKS, probe_currency, probes, run_checks, targets_from, verdict
 from playhub_wallet.sessions import parse_session_id
 
 KEY = "the-callback-key"
@@ -66,6 +70,39 @@ def test_a_failure_names_the_version_and_the_reason() -> None:
     assert run_checks(TARGETS, KEY, invoke) == [f"{TARGETS['CHECK_WIN']} (/win): not invoked: read timed out"]
 
 
+def test_a_version_that_does_not_answer_in_time_fails_and_the_check_still_ends_in_time() -> None:
+    released = threading.Event()
+
+    def invoke(target: str, event: dict[str, Any]) -> dict[str, Any]:
+        if event["path"] == "/bet":
+            released.wait(30)  # hangs far past the check's time
+        return answer(404, {"message": "session not found", "details": "unknown session id"})
+
+    started = time.monotonic()
+    try:
+        failures = run_checks(TARGETS, KEY, invoke, within_seconds=0.5)
+    finally:
+        released.set()
+    assert failures == [f"{TARGETS['CHECK_BET']} (/bet): no answer within 0.5 s"]
+    assert time.monotonic() - started < 10  # the others were asked at the same time, not after it
+
+
+def listed(*codes: str) -> Currencies:
+    return Currencies(tuple(Currency(code, code, code, 2, False) for code in codes), 0)
+
+
+def test_the_check_uses_a_currency_of_the_catalogue_and_refuses_to_run_without_one() -> None:
+    assert probe_currency(listed("USD", "EUR")) == "EUR"
+    assert probe_currency(listed("USD", "GBP")) == "GBP"
+    with pytest.raises(ValueError, match="the catalogue holds no currency"):
+        probe_currency(None)
+    with pytest.raises(ValueError, match="the catalogue holds no currency"):
+        probe_currency(listed())
+    session = parse_session_id(json.loads(probes(TARGETS, KEY, "GBP")[0].body)["session_id"])
+    assert session is not None
+    assert session.currency == "GBP"
+
+
 def test_a_target_missing_from_the_environment_is_an_error_not_a_pass() -> None:
     with pytest.raises(ValueError, match="not set: CHECK_REFUND"):
         targets_from({variable: "arn" for variable in CHECKS if variable != "CHECK_REFUND"})
@@ -83,7 +120,6 @@ class FakeClients:
         return self
 
     def invoke(self, FunctionName: str, Payload: str) -> dict[str, Any]:
-        import io
 
         reply = self.answers[json.loads(Payload)["path"]]
         return {
@@ -99,9 +135,26 @@ HOOK_EVENT = {"DeploymentId": "d-ABC", "LifecycleEventHookExecutionId": "hook-1"
 REFUSED = {"statusCode": 404, "body": json.dumps({"message": "session not found", "details": "unknown session id"})}
 
 
-def run_hook(monkeypatch: pytest.MonkeyPatch, clients: FakeClients, key: str | None = KEY) -> dict[str, str]:
+class FakeCatalogue:
+    def __init__(self, _table: Any) -> None:
+        pass
+
+    listed: Currencies | None = None
+
+    def currencies(self) -> Currencies | None:
+        return self.listed
+
+
+def run_hook(
+    monkeypatch: pytest.MonkeyPatch,
+    clients: FakeClients,
+    key: str | None = KEY,
+    currencies: Currencies | None = None,
+) -> dict[str, str]:
     module = handler_module("pre_traffic")
     monkeypatch.setattr(module.boto3, "client", clients)
+    monkeypatch.setattr(FakeCatalogue, "listed", currencies if currencies is not None else listed("EUR"))
+    monkeypatch.setattr(module, "CatalogueTable", FakeCatalogue)
     for variable, target in TARGETS.items():
         monkeypatch.setenv(variable, target)
     monkeypatch.setenv("TABLE_NAME", "t")
@@ -133,3 +186,28 @@ def test_the_hook_fails_the_release_when_it_cannot_read_the_key(monkeypatch: pyt
     clients = FakeClients({route: REFUSED for route, _ in CHECKS.values()})
     assert run_hook(monkeypatch, clients, key=None) == {"status": "Failed"}  # no key source configured
     assert [status["status"] for status in clients.reported] == ["Failed"]
+
+
+def test_the_hook_fails_the_release_when_the_catalogue_is_not_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    clients = FakeClients({route: REFUSED for route, _ in CHECKS.values()})
+    assert run_hook(monkeypatch, clients, currencies=listed()) == {"status": "Failed"}
+    assert [status["status"] for status in clients.reported] == ["Failed"]
+
+
+def test_a_retried_hook_whose_status_codedeploy_has_ends_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import ClientError
+
+    class Completed(FakeClients):
+        def put_lifecycle_event_hook_execution_status(self, **status: str) -> None:
+            error = {"Error": {"Code": "LifecycleEventAlreadyCompletedException", "Message": "done"}}
+            raise ClientError(error, "PutLifecycleEventHookExecutionStatus")  # type: ignore[arg-type]
+
+    assert run_hook(monkeypatch, Completed({route: REFUSED for route, _ in CHECKS.values()})) == {"status": "Succeeded"}
+
+    class Broken(FakeClients):
+        def put_lifecycle_event_hook_execution_status(self, **status: str) -> None:
+            error = {"Error": {"Code": "AccessDeniedException", "Message": "no"}}
+            raise ClientError(error, "PutLifecycleEventHookExecutionStatus")  # type: ignore[arg-type]
+
+    with pytest.raises(ClientError):  # any other failure to report is the function's error: Lambda retries it
+        run_hook(monkeypatch, Broken({route: REFUSED for route, _ in CHECKS.values()}))

@@ -76,7 +76,9 @@ def test_a_release_is_a_canary_unless_the_stack_says_otherwise_and_dev_goes_all_
 def test_the_pre_traffic_check_is_a_function_codedeploys_role_may_invoke() -> None:
     """SAM's CodeDeploy role (AWSCodeDeployRoleForLambda) invokes only functions named CodeDeployHook_*."""
     properties = RESOURCES["PreTrafficCheckFunction"]["Properties"]
-    assert properties["FunctionName"]["Fn::Sub"].startswith("CodeDeployHook_")
+    assert properties["FunctionName"] == {"Fn::Sub": "CodeDeployHook_${AWS::StackName}"}
+    assert len("CodeDeployHook_") + len(SAMCONFIG["production"]["global"]["parameters"]["stack_name"]) <= 64
+    assert properties["Timeout"] >= 120  # five checks at once, each up to two 20 s invokes, then the report
     assert "Events" not in properties  # nothing but CodeDeploy calls it
     assert "DeploymentPreference" not in properties  # it checks releases; its own is immediate
 
@@ -92,15 +94,15 @@ def test_the_pre_traffic_check_sends_to_each_callbacks_new_version() -> None:
         assert event["Properties"]["Path"] == route
 
 
-def test_the_pre_traffic_check_may_invoke_only_the_callbacks_and_report_to_codedeploy() -> None:
+def test_the_pre_traffic_check_may_invoke_only_the_callbacks_report_and_read_the_catalogue() -> None:
     allowed = statements("PreTrafficCheckFunction")
     assert [s["Action"] for s in allowed] == [
         "lambda:InvokeFunction",
         "codedeploy:PutLifecycleEventHookExecutionStatus",
+        ["dynamodb:GetItem"],  # the cached catalogue's currencies; it writes nothing
     ]
     assert allowed[0]["Resource"] == [{"Fn::Sub": f"${{{name}Function.Arn}}:*"} for name in CALLBACKS]
     assert allowed[1]["Resource"]["Fn::Sub"].endswith(":deploymentgroup:${ServerlessDeploymentApplication}/*")
-    assert "dynamodb" not in json.dumps(allowed)  # it never touches the ledger itself
     key_policies = [
         p["Fn::If"][0] for p in RESOURCES["PreTrafficCheckFunction"]["Properties"]["Policies"] if "Fn::If" in p
     ]

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 from playhub_wallet import signing
+from playhub_wallet.catalogue import Currencies
 from playhub_wallet.errors import SessionNotFound
 from playhub_wallet.sessions import new_session_id
 
@@ -29,7 +31,7 @@ CHECKS = {
     "CHECK_CALLBACK": ("/callback", "balance"),  # the one URL: the body's action picks the callback
 }
 CHECK_PLAYER = "pre-traffic-check"
-CHECK_CURRENCY = "EUR"
+PREFERRED_CURRENCY = "EUR"  # any currency of the catalogue does; this one when Playhub lists it
 EXPECTED_STATUS = SessionNotFound.status
 EXPECTED_MESSAGE = SessionNotFound.message
 
@@ -69,9 +71,17 @@ class Probe:
         }
 
 
-def probes(targets: Mapping[str, str], key: str) -> list[Probe]:
+def probe_currency(currencies: Currencies | None) -> str:
+    """A currency the callbacks know (they refuse any other with a 500): the cached catalogue's."""
+    codes = [currency.code for currency in currencies.currencies] if currencies else []
+    if not codes:
+        raise ValueError("the catalogue holds no currency: load it (CatalogueFunction), then release again")
+    return PREFERRED_CURRENCY if PREFERRED_CURRENCY in codes else sorted(codes)[0]
+
+
+def probes(targets: Mapping[str, str], key: str, currency: str = PREFERRED_CURRENCY) -> list[Probe]:
     """One probe per function named in targets (CHECK_* -> version ARN), all on one unknown session."""
-    session_id = new_session_id(CHECK_PLAYER, CHECK_CURRENCY, CHECK_PLAYER)  # its random part is new
+    session_id = new_session_id(CHECK_PLAYER, currency, CHECK_PLAYER)  # its random part is new
     made = []
     for variable, target in sorted(targets.items()):
         route, action = CHECKS[variable]
@@ -112,17 +122,41 @@ def verdict(answer: Mapping[str, Any]) -> str | None:
     return f"answered {status} {message or 'without a JSON message'}, expected {EXPECTED_STATUS} {EXPECTED_MESSAGE}"
 
 
-def run_checks(targets: Mapping[str, str], key: str, invoke: Invoke) -> list[str]:
-    """Every failure, one line each (function version: reason); empty when every version passed."""
-    failures = []
-    for probe in probes(targets, key):
-        try:
-            reason = verdict(invoke(probe.target, probe.event()))
-        except Exception as exc:  # a version that cannot be invoked fails the check, with the reason
-            reason = f"not invoked: {exc}"
-        if reason:
-            failures.append(f"{probe.target} ({probe.route}): {reason}")
-    return failures
+def run_checks(
+    targets: Mapping[str, str],
+    key: str,
+    invoke: Invoke,
+    *,
+    currency: str = PREFERRED_CURRENCY,
+    within_seconds: float = 60.0,
+) -> list[str]:
+    """Every failure, one line each (function version: reason); empty when every version passed.
+
+    The versions are asked at once, and the answer comes within `within_seconds` whatever they do:
+    a version that has not answered by then fails, so the hook can always report in time.
+    """
+    made = probes(targets, key, currency)
+    pool = ThreadPoolExecutor(max_workers=len(made) or 1, thread_name_prefix="pre-traffic")
+    try:
+        asked = {probe: pool.submit(invoke, probe.target, probe.event()) for probe in made}
+        wait(asked.values(), timeout=within_seconds)
+        failures = []
+        for probe, answer in asked.items():
+            reason = _reason(answer, within_seconds)
+            if reason:
+                failures.append(f"{probe.target} ({probe.route}): {reason}")
+        return failures
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # a hung invoke must not hold the report back
+
+
+def _reason(answer: Future[dict[str, Any]], within_seconds: float) -> str | None:
+    if not answer.done():
+        return f"no answer within {within_seconds:g} s"
+    error = answer.exception()
+    if error is not None:  # a version that cannot be invoked fails the check, with the reason
+        return f"not invoked: {error}"
+    return verdict(answer.result())
 
 
 def targets_from(environ: Mapping[str, str]) -> dict[str, str]:
