@@ -158,11 +158,11 @@ _FREE_ROUNDS = TypeAdapter(FreeRounds)
 _FREE_ROUNDS_REF = TypeAdapter(FreeRoundsRef)
 
 # Connections that never opened carry no request, so retrying them is always safe.
-_CONNECT_ONLY = Retry(
+CONNECT_ONLY_RETRY = Retry(
     total=2, connect=2, read=0, status=0, other=0, backoff_factor=0.2, allowed_methods=None, raise_on_status=False
 )
 # Reads and idempotent writes may also be retried after a 5xx or a dropped answer.
-_SAFE_TO_REPEAT = Retry(
+SAFE_TO_REPEAT_RETRY = Retry(
     total=1,
     connect=1,
     read=1,
@@ -175,7 +175,9 @@ _SAFE_TO_REPEAT = Retry(
 )
 
 
-def _pooled_session(retry: Retry) -> requests.Session:
+def pooled_session(retry: Retry) -> requests.Session:
+    """A session whose connections retry as `retry` says (CONNECT_ONLY_RETRY or SAFE_TO_REPEAT_RETRY);
+    the Swipe client (swipe_core_api.py) shares these policies."""
     session = requests.Session()
     session.mount("https://", HTTPAdapter(max_retries=retry, pool_maxsize=10))
     session.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=10))
@@ -196,8 +198,8 @@ class CoreApiClient:
         self._cid = cid
         self._api_key = api_key
         self._timeout = (connect_timeout, read_timeout)
-        self._once = _pooled_session(_CONNECT_ONLY)
-        self._repeatable = _pooled_session(_SAFE_TO_REPEAT)
+        self._once = pooled_session(CONNECT_ONLY_RETRY)
+        self._repeatable = pooled_session(SAFE_TO_REPEAT_RETRY)
 
     # Endpoints -----------------------------------------------------------------------------
 

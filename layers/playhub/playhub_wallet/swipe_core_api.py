@@ -34,7 +34,13 @@ from pydantic import (
 )
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
-from playhub_wallet.core_api import _CONNECT_ONLY, _SAFE_TO_REPEAT, CoreApiError, CoreApiTimeout, _pooled_session
+from playhub_wallet.core_api import (
+    CONNECT_ONLY_RETRY,
+    SAFE_TO_REPEAT_RETRY,
+    CoreApiError,
+    CoreApiTimeout,
+    pooled_session,
+)
 from playhub_wallet.money import parse_amount_text
 from playhub_wallet.swipe_signing import SIGNATURE_HEADER, query_signature, signed_body
 
@@ -271,8 +277,8 @@ class SwipeCoreApiClient:
         self._api_key = api_key
         self._timeout = (connect_timeout, read_timeout)
         self._games_timeout = (connect_timeout, games_read_timeout)
-        self._once = _pooled_session(_CONNECT_ONLY)
-        self._repeatable = _pooled_session(_SAFE_TO_REPEAT)
+        self._once = pooled_session(CONNECT_ONLY_RETRY)
+        self._repeatable = pooled_session(SAFE_TO_REPEAT_RETRY)
 
     # Endpoints -----------------------------------------------------------------------------
 
