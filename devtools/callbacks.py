@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
-from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
+from playhub_wallet.playhub_requests import api_gateway_event, signed_body
+from playhub_wallet.signing import SIGNATURE_HEADER
 
 SAMPLE_CALLBACK_KEY = "local-callback-key"  # also in env.json: a sample, never a real key
 # The session the sample events play on: player "player-1", EUR, game ph_limbo_97.
@@ -15,77 +15,11 @@ SAMPLE_SESSION_ID = "ph1.WyJwbGF5ZXItMSIsIkVVUiIsInBoX2xpbWJvXzk3Il0.sample-sess
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 
 
-def signed_body(payload: dict[str, Any], key: str) -> tuple[str, str]:
-    """The body Playhub sends (canonical JSON) and its X-REQUEST-SIGN."""
-    body = canonical_json(payload)
-    return body.decode("utf-8"), sign(key, body)
-
-
-def api_gateway_event(path: str, body: str, headers: dict[str, str], *, stage: str = "live") -> dict[str, Any]:
-    """A REST API (v1) proxy event as API Gateway hands it to Lambda."""
-    request_id = str(uuid.uuid4())
-    all_headers = {"Content-Type": "application/json", "User-Agent": "Playhub", **headers}
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": "POST",
-        "headers": all_headers,
-        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": path,
-            "httpMethod": "POST",
-            "path": f"/{stage}{path}",
-            "stage": stage,
-            "requestId": request_id,
-            "identity": {"sourceIp": "34.22.222.37", "userAgent": "Playhub"},
-            "protocol": "HTTP/1.1",
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }
-
-
 def callback_event(
     payload: dict[str, Any], key: str = SAMPLE_CALLBACK_KEY, endpoint: str | None = None
 ) -> dict[str, Any]:
     body, signature = signed_body(payload, key)
     return api_gateway_event(f"/{endpoint or payload['action']}", body, {SIGNATURE_HEADER: signature})
-
-
-def playhub_id() -> str:
-    return str(uuid.uuid4())
-
-
-def round_payload(
-    action: str,
-    session_id: str,
-    amount: str,
-    *,
-    type: str | None = None,
-    round_id: str | None = None,
-    frc_id: str | None = None,
-) -> dict[str, str]:
-    """A bet or win as Playhub sends it: a new tx_id, and a new round unless given (a win names its bet's)."""
-    payload = {
-        "action": action,
-        "type": type or action,
-        "session_id": session_id,
-        "amount": amount,
-        "tx_id": playhub_id(),
-        "round_id": round_id or playhub_id(),
-    }
-    if frc_id:
-        payload["frc_id"] = frc_id
-    return payload
-
-
-def refund_payload(session_id: str, orig_tx_id: str) -> dict[str, str]:
-    """The refund Playhub sends for a bet it got no answer (or a 500) for."""
-    return {"action": "refund", "session_id": session_id, "tx_id": playhub_id(), "orig_tx_id": orig_tx_id}
 
 
 def sample_events(session_id: str = SAMPLE_SESSION_ID) -> dict[str, dict[str, Any]]:

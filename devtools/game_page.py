@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from devtools.callbacks import refund_payload, round_payload, signed_body
+from playhub_wallet.playhub_requests import refund_payload, round_payload, signed_body
 from playhub_wallet.signing import SIGNATURE_HEADER
 
 PLAYHUB_TIMEOUT_SECONDS = 5.0  # Playhub gives up on a callback after 5 s

@@ -43,10 +43,11 @@ import boto3
 from devtools import dynamodb_local, local_db, openapi
 from devtools.artifact import ArtifactError
 from devtools.artifact import ensure as ensure_artifact
-from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, other_sample_events, signed_body
+from devtools.callbacks import SAMPLE_CALLBACK_KEY, other_sample_events
 from devtools.core_api_stub import LOCAL_API_KEY, CoreApiStub
 from devtools.lambda_runtime import FunctionPool, Invocation, resolve_environment
 from devtools.template import ROOT, load_template
+from playhub_wallet.playhub_requests import api_gateway_event, signed_body
 from playhub_wallet.secret_keys import parse_key_list
 
 LOCAL_TABLE = "playhub-wallet-local"

@@ -32,8 +32,9 @@ from typing import Any, Protocol
 
 import requests
 
-from devtools.callbacks import SAMPLE_CALLBACK_KEY, refund_payload, round_payload
+from devtools.callbacks import SAMPLE_CALLBACK_KEY
 from devtools.report import Report, RunInfo, json_text, to_html
+from playhub_wallet.playhub_requests import refund_payload, round_payload
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
 CENT = Decimal("0.01")

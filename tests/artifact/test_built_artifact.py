@@ -36,6 +36,9 @@ NOT_FOR_CALLBACKS = [
     "playhub_wallet.dynamodb.legal_bets",
     "playhub_wallet.rounds",
     "playhub_wallet.playhub_catalogue",
+    "playhub_wallet.playhub_requests",  # the pre-traffic check's and the local tools'
+    "playhub_wallet.pre_traffic",
+    "playhub_wallet.health",
     "aws_xray_sdk",
 ]
 

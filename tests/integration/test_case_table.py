@@ -13,9 +13,9 @@ import pytest
 from conftest import Backend, Player, install_runtime, open_funded_session
 from support.harness import FakeClock, Playhub
 
-from devtools.callbacks import playhub_id
 from playhub_wallet import rules
 from playhub_wallet.models import Action
+from playhub_wallet.playhub_requests import playhub_id
 from playhub_wallet.state import EntryKind
 from playhub_wallet.wallet import WalletService
 

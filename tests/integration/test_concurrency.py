@@ -14,9 +14,9 @@ from typing import TypeVar
 import pytest
 from conftest import Backend, Player, make_backend
 
-from devtools.callbacks import playhub_id
 from playhub_wallet.errors import InsufficientFunds
 from playhub_wallet.models import BetRequest, RefundRequest, WinRequest
+from playhub_wallet.playhub_requests import playhub_id
 from playhub_wallet.wallet import CallbackResult, WalletService
 
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from conftest import Backend, Player, make_backend
 from support.harness import Playhub
 from support.iam import actions_sent, allowed, refused, writes_sent
 
-from devtools.callbacks import playhub_id
+from playhub_wallet.playhub_requests import playhub_id
 
 
 @pytest.fixture

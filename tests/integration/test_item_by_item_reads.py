@@ -15,9 +15,9 @@ import pytest
 from conftest import Backend, Player, build_wallet, install_runtime, make_backend, open_funded_session
 from support.harness import FakeClock, Playhub
 
-from devtools.callbacks import playhub_id
 from playhub_wallet import rules
 from playhub_wallet.models import Action, BetRequest, RefundRequest, WinRequest
+from playhub_wallet.playhub_requests import playhub_id
 from playhub_wallet.state import EntryKey, LedgerEntry, LedgerPort, Reads, Snapshot, StaleSnapshot, WalletKey
 from playhub_wallet.wallet import WalletService
 

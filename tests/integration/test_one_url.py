@@ -18,7 +18,7 @@ from integration.test_case_table import emitted_metrics
 from support.harness import Playhub, round_payload
 from support.requests import count_store_requests
 
-from devtools.callbacks import playhub_id
+from playhub_wallet.playhub_requests import playhub_id
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
 

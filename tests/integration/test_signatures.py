@@ -10,7 +10,7 @@ from conftest import Backend, Player, install_runtime
 from support.harness import Playhub, round_payload
 from support.requests import count_store_requests
 
-from devtools.callbacks import api_gateway_event
+from playhub_wallet.playhub_requests import api_gateway_event
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 from playhub_wallet.wallet import WalletService
 

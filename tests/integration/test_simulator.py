@@ -15,11 +15,11 @@ from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
 from support.harness import FakeLambdaContext, handler_module, operator_event, operator_function
 
 from devtools import local_db
-from devtools.callbacks import api_gateway_event
 from devtools.report import Report, to_json
 from devtools.simulator import Simulator
 from playhub_wallet import operator_api, rules
 from playhub_wallet.operator_runtime import build_operator_runtime
+from playhub_wallet.playhub_requests import api_gateway_event
 from playhub_wallet.settings import CoreApiSettings, Settings
 from playhub_wallet.state import WalletMove
 from playhub_wallet.wallet import WalletService

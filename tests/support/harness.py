@@ -11,8 +11,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from devtools.callbacks import SAMPLE_CALLBACK_KEY, api_gateway_event, callback_event, playhub_id
+from devtools.callbacks import SAMPLE_CALLBACK_KEY, callback_event
 from playhub_wallet.models import Action
+from playhub_wallet.playhub_requests import api_gateway_event, playhub_id
 from playhub_wallet.state import EntryKey, LedgerEntry, LedgerPort, Reads, Wallet, WalletKey
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,6 @@ unknown session before it writes (rules._require_session comes before any entry 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 from playhub_wallet import signing
 from playhub_wallet.catalogue import Currencies
 from playhub_wallet.errors import SessionNotFound
+from playhub_wallet.playhub_requests import api_gateway_event, playhub_id, refund_payload, round_payload, signed_body
 from playhub_wallet.sessions import new_session_id
 
 # Environment variable -> the route its function serves and the callback the check sends there.
@@ -50,25 +50,10 @@ class Probe:
 
     def event(self) -> dict[str, Any]:
         """The request as API Gateway's REST proxy integration hands it to the function."""
-        return {
-            "resource": self.route,
-            "path": self.route,
-            "httpMethod": "POST",
-            "headers": {"Content-Type": "application/json", signing.SIGNATURE_HEADER: self.signature},
-            "multiValueHeaders": {},
-            "queryStringParameters": None,
-            "pathParameters": None,
-            "body": self.body,
-            "isBase64Encoded": False,
-            "requestContext": {
-                "resourcePath": self.route,
-                "httpMethod": "POST",
-                "path": self.route,
-                "stage": "pre-traffic",
-                "requestId": f"pre-traffic-{uuid.uuid4()}",
-                "identity": {"sourceIp": "127.0.0.1"},
-            },
-        }
+        headers = {signing.SIGNATURE_HEADER: self.signature}
+        return api_gateway_event(
+            self.route, self.body, headers, stage="pre-traffic", source_ip="127.0.0.1", user_agent=CHECK_PLAYER
+        )
 
 
 def probe_currency(currencies: Currencies | None) -> str:
@@ -85,8 +70,8 @@ def probes(targets: Mapping[str, str], key: str, currency: str = PREFERRED_CURRE
     made = []
     for variable, target in sorted(targets.items()):
         route, action = CHECKS[variable]
-        body = json.dumps(_payload(action, session_id), separators=(",", ":"))
-        made.append(Probe(target, route, body, signing.sign(key, body.encode("utf-8"))))
+        body, signature = signed_body(_payload(action, session_id), key)
+        made.append(Probe(target, route, body, signature))
     return made
 
 
@@ -94,19 +79,8 @@ def _payload(action: str, session_id: str) -> dict[str, str]:
     if action == "balance":
         return {"action": "balance", "session_id": session_id}
     if action == "refund":
-        return {"action": "refund", "session_id": session_id, "tx_id": _id(), "orig_tx_id": _id()}
-    return {
-        "action": action,
-        "type": action,
-        "session_id": session_id,
-        "amount": "0.01",
-        "tx_id": _id(),
-        "round_id": _id(),
-    }
-
-
-def _id() -> str:
-    return str(uuid.uuid4())
+        return refund_payload(session_id, playhub_id())
+    return round_payload(action, session_id, "0.01")
 
 
 def verdict(answer: Mapping[str, Any]) -> str | None:

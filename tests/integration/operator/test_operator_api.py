@@ -19,7 +19,7 @@ from support.harness import Playhub
 from support.iam import actions_sent, allowed, refused, writes_sent
 from support.operator import CID, CORE, GAME_SESSION, Operator, playhub_requests, use_operator_runtime
 
-from devtools.callbacks import playhub_id
+from playhub_wallet.playhub_requests import playhub_id
 from playhub_wallet.state import WalletKey
 
 # Launch ----------------------------------------------------------------------------------

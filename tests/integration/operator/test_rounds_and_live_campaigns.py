@@ -14,9 +14,9 @@ from conftest import Backend
 from support.harness import Playhub
 from support.operator import CID, CORE, Operator, playhub_requests
 
-from devtools.callbacks import playhub_id
 from playhub_wallet.accounts import Accounts
 from playhub_wallet.dynamodb.accounts import AccountTable
+from playhub_wallet.playhub_requests import playhub_id
 from playhub_wallet.rounds import Rounds
 
 FRC_ID = "7d6c5b4a-3f2e-4d1c-9b8a-7f6e5d4c3b2a"
