@@ -3,6 +3,7 @@ version passes, a broken one fails, and the check never writes to the ledger."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,8 +25,14 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     yield from make_backend("moto", request)
 
 
+# On AWS each version runs in its own process; here the handlers share this one, and with it
+# powertools' module-level metrics and logger, so the check's parallel requests take turns.
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def invoke(target: str, event: dict[str, Any]) -> dict[str, Any]:
-    answer: dict[str, Any] = handler_module(target).lambda_handler(event, FakeLambdaContext())
+    with _ONE_AT_A_TIME:
+        answer: dict[str, Any] = handler_module(target).lambda_handler(event, FakeLambdaContext())
     return answer
 
 
