@@ -32,8 +32,8 @@ class InMemoryLedger(LedgerPort):
         self._lock = threading.Lock()
         self.sessions: dict[str, Session] = {}
         self.wallets: dict[WalletKey, Wallet] = {}
-        self.entries: dict[tuple[str, str], LedgerEntry] = {}
-        self.rounds: dict[tuple[str, str, str], int] = {}
+        self.entries: dict[EntryKey, LedgerEntry] = {}
+        self.rounds: dict[RoundKey, int] = {}
         self.busy_commits = 0  # the next N commits raise StorageBusy without writing
         self.lost_responses = 0  # the next N commits write, then raise StorageBusy
         self.loads = 0
@@ -42,18 +42,13 @@ class InMemoryLedger(LedgerPort):
     def load(self, reads: Reads) -> Snapshot:
         with self._lock:
             self.loads += 1
-            found = {
-                key: self.entries[(key.action, key.playhub_tx_id)]
-                for key in reads.entries
-                if (key.action, key.playhub_tx_id) in self.entries
-            }
+            found = {key: self.entries[key] for key in reads.entries if key in self.entries}
             round_key = reads.round
             return Snapshot(
                 session=self.sessions.get(reads.session_id) if reads.session_id else None,
                 wallet=self.wallets.get(reads.wallet, Wallet(reads.wallet, ZERO, 0)),
                 entries=found,
-                round_has_bet=round_key is not None
-                and (round_key.player_id, round_key.game_id, round_key.round_id) in self.rounds,
+                round_has_bet=round_key is not None and round_key in self.rounds,
             )
 
     def commit(self, plan: WritePlan) -> None:
@@ -72,7 +67,7 @@ class InMemoryLedger(LedgerPort):
     def entry(self, key: EntryKey) -> LedgerEntry | None:
         with self._lock:
             self.loads += 1
-            return self.entries.get((key.action, key.playhub_tx_id))
+            return self.entries.get(key)
 
     def put_session(self, session: Session, ttl: int) -> None:
         with self._lock:
@@ -88,7 +83,7 @@ class InMemoryLedger(LedgerPort):
     # The same conditions as dynamodb.callback_ledger.CallbackLedger.commit --------------
 
     def _conditions_hold(self, plan: WritePlan) -> bool:
-        if (plan.entry.key.action, plan.entry.key.playhub_tx_id) in self.entries:
+        if plan.entry.key in self.entries:
             return False
         move = plan.wallet_move
         wallet = self.wallets.get(move.key)
@@ -108,20 +103,20 @@ class InMemoryLedger(LedgerPort):
             if session is None or session.status != "active" or not session.expires_at > ext.now:
                 return False
         if plan.bet_refund is not None:
-            bet = self.entries.get((plan.bet_refund.bet.action, plan.bet_refund.bet.playhub_tx_id))
+            bet = self.entries.get(plan.bet_refund.bet)
             if bet is None or bet.kind is not EntryKind.APPLIED or bet.refunded_by is not None:
                 return False
         for key in plan.still_absent:
             if isinstance(key, RoundKey):
-                if (key.player_id, key.game_id, key.round_id) in self.rounds:
+                if key in self.rounds:
                     return False
-            elif (key.action, key.playhub_tx_id) in self.entries:
+            elif key in self.entries:
                 return False
         marker = plan.refund_marker
-        return marker is None or (marker.key.action, marker.key.playhub_tx_id) not in self.entries
+        return marker is None or marker.key not in self.entries
 
     def _apply(self, plan: WritePlan) -> None:
-        self.entries[(plan.entry.key.action, plan.entry.key.playhub_tx_id)] = plan.entry
+        self.entries[plan.entry.key] = plan.entry
         move = plan.wallet_move
         wallet = self.wallets.get(move.key, Wallet(move.key, ZERO, 0))
         self.wallets[move.key] = replace(wallet, balance=wallet.balance + move.delta, version=move.expected_version + 1)
@@ -131,11 +126,11 @@ class InMemoryLedger(LedgerPort):
             ext = plan.session_extension
             self.sessions[ext.session_id] = replace(self.sessions[ext.session_id], expires_at=ext.new_expires_at)
         if plan.round_bet is not None:
-            key = (plan.round_bet.player_id, plan.round_bet.game_id, plan.round_bet.round_id)
+            key = plan.round_bet
             self.rounds[key] = self.rounds.get(key, 0) + 1
         if plan.bet_refund is not None:
-            bet_key = (plan.bet_refund.bet.action, plan.bet_refund.bet.playhub_tx_id)
+            bet_key = plan.bet_refund.bet
             self.entries[bet_key] = replace(self.entries[bet_key], refunded_by=plan.bet_refund.refund_playhub_tx_id)
         if plan.refund_marker is not None:
             marker = plan.refund_marker
-            self.entries[(marker.key.action, marker.key.playhub_tx_id)] = marker
+            self.entries[marker.key] = marker

@@ -2,9 +2,8 @@
 
 SWIPE.md §5 (callbacks), §6 (errors), §9 and §12 (free rounds, refunds, house rules). The
 translations are checked through the wallet rules themselves: the same rules must move the same
-money for a Swipe request as for its Playhub equivalent. Tests marked xfail(strict=True) state a
-rule of SWIPE.md §12 that the current rules do not keep yet; each turns into a failure once the
-rules keep it, so its marker goes with the change.
+money for a Swipe request as for its Playhub equivalent, apart from the rules of SWIPE.md §12
+that only a Swipe request can meet (a refund that states its amount, the provider's key space).
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from typing import Any, cast
 import pytest
 
 from playhub_wallet import errors, rules
+from playhub_wallet.dynamodb.keys import entry_key
 from playhub_wallet.errors import (
     AlreadyRefunded,
     BadRequest,
@@ -34,12 +34,13 @@ from playhub_wallet.models import (
     BalanceResponse,
     BetRequest,
     RefundRequest,
+    StatedRefundRequest,
     TransactionResponse,
     WinRequest,
 )
 from playhub_wallet.money import CurrencyTable
 from playhub_wallet.sessions import SessionRef, new_session_id, parse_session_id
-from playhub_wallet.state import LedgerPort, Session, Snapshot, Wallet, WalletKey
+from playhub_wallet.state import LedgerPort, Provider, Session, Snapshot, Wallet, WalletKey
 from playhub_wallet.swipe_errors import (
     SESSION_EXPIRED_DETAILS,
     SHAPES,
@@ -69,7 +70,7 @@ from playhub_wallet.wallet import WalletService
 
 NOW = 1_800_000_000
 WALLET = WalletKey("p1", "EUR")
-SESSION_ID = new_session_id("p1", "EUR", "sg_catch_97")
+SESSION_ID = new_session_id("p1", "EUR", "sg_catch_97", Provider.SWIPE)
 SESSION = Session(SESSION_ID, "p1", "EUR", "sg_catch_97", "active", NOW - 10, NOW + 100)
 EXPIRED = Session(SESSION_ID, "p1", "EUR", "sg_catch_97", "active", NOW - 100, NOW)
 TX = "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -356,15 +357,21 @@ def test_the_amount_crosses_unchanged_even_where_str_would_write_an_exponent(amo
     assert str(bet.amount.as_tuple()) == str(Decimal(amount).as_tuple())
 
 
-def test_a_refund_translates_to_the_wallets_refund_and_keeps_amount_and_round_on_the_swipe_side() -> None:
-    swipe = swipe_refund(amount="3.00", roundID=ROUND)
+def test_a_refund_translates_to_a_refund_that_states_its_amount_and_round() -> None:
+    refund = to_refund_request(swipe_refund(amount="3.00", roundID=ROUND))
 
-    refund = to_refund_request(swipe)
-
-    assert refund == RefundRequest.model_validate(
-        {"action": "refund", "session_id": SESSION_ID, "tx_id": REFUND_TX, "orig_tx_id": TX}
+    assert isinstance(refund, RefundRequest)  # the wallet's refund, with what Swipe states besides
+    assert refund == StatedRefundRequest.model_validate(
+        {
+            "action": "refund",
+            "session_id": SESSION_ID,
+            "tx_id": REFUND_TX,
+            "orig_tx_id": TX,
+            "amount": "3.00",
+            "round_id": ROUND,
+        }
     )
-    assert (swipe.amount, swipe.round_id) == (Decimal("3.00"), ROUND)
+    assert to_refund_request(swipe_refund()).round_id is None
 
 
 def _applied(decision: rules.Decision) -> rules.Apply:
@@ -427,34 +434,61 @@ def test_a_refund_of_a_known_bet_credits_the_recorded_stake_whatever_amount_swip
     assert (entry.balance_change, entry.balance_after) == (Decimal("20.00"), Decimal("50.00"))
 
 
-@pytest.mark.xfail(strict=True, reason="next step: decide_refund compares Swipe's amount with the bet (SWIPE.md §12)")
-def test_a_refund_whose_amount_differs_from_the_stake_is_counted_as_an_anomaly() -> None:
+@pytest.mark.parametrize(
+    ("stated", "outcome"),
+    [
+        ({"amount": "20.00"}, rules.REFUNDED),
+        ({"amount": "20"}, rules.REFUNDED),  # by value
+        ({"amount": "20.00", "roundID": ROUND}, rules.REFUNDED),
+        ({"amount": "25.00"}, rules.REFUNDED_OTHER_AMOUNT),
+        ({"amount": "19.99", "roundID": REFUND_TX}, rules.REFUNDED_OTHER_AMOUNT),
+        ({"amount": "20.00", "roundID": REFUND_TX}, rules.REFUNDED_OTHER_ROUND),
+    ],
+)
+def test_a_refund_that_disagrees_with_the_bet_credits_the_stake_and_is_counted_as_an_anomaly(
+    stated: dict[str, str], outcome: str
+) -> None:
     bet = _applied(rules.decide_bet(to_bet_request(swipe_bet(amount="20.00")), REF, snapshot(), CTX)).entry
-    refund = to_refund_request(swipe_refund(amount="25.00"))
+    refund = to_refund_request(swipe_refund(**stated))
 
     entry = _applied(
         rules.decide_refund(refund, REF, Snapshot(SESSION, Wallet(WALLET, Decimal(30), 8), {bet.key: bet}), CTX)
     ).entry
 
-    assert entry.outcome in rules.ANOMALIES
+    assert (entry.outcome, entry.balance_change, entry.amount) == (outcome, Decimal("20.00"), Decimal(stated["amount"]))
+    assert (entry.outcome in rules.ANOMALIES) is (outcome != rules.REFUNDED)
 
 
-@pytest.mark.xfail(strict=True, reason="next step: the refund's amount and roundID enter its fingerprint")
-def test_a_refund_tx_id_sent_again_with_another_amount_is_a_payload_mismatch() -> None:
+def test_a_refund_tx_id_sent_again_with_another_amount_or_round_is_a_payload_mismatch() -> None:
     first = to_refund_request(swipe_refund(amount="20.00"))
-    again = to_refund_request(swipe_refund(amount="25.00"))
 
-    assert rules.fingerprint(first, 2) != rules.fingerprint(again, 2)
+    assert rules.fingerprint(first, 2) == rules.fingerprint(to_refund_request(swipe_refund(amount="20.0")), 2)
+    assert rules.fingerprint(first, 2) != rules.fingerprint(to_refund_request(swipe_refund(amount="25.00")), 2)
+    assert rules.fingerprint(first, 2) != rules.fingerprint(to_refund_request(swipe_refund(roundID=ROUND)), 2)
 
 
-@pytest.mark.xfail(strict=True, reason="next step: ledger keys are (dialect, action, txID), SWIPE.md §12")
 def test_a_swipe_tx_id_never_shares_a_key_with_the_same_playhub_tx_id() -> None:
+    playhub_ref = parse_session_id(new_session_id("p1", "EUR", "sg_catch_97"))
+    assert playhub_ref is not None
     playhub = BetRequest.model_validate(
-        {"action": "bet", "type": "bet", "session_id": SESSION_ID, "amount": "1", "tx_id": TX, "round_id": ROUND}
+        {
+            "action": "bet",
+            "type": "bet",
+            "session_id": playhub_ref.session_id,
+            "amount": "1",
+            "tx_id": TX,
+            "round_id": ROUND,
+        }
     )
     swipe = to_bet_request(swipe_bet())
 
-    assert rules.reads_for_bet(REF, swipe).entries != rules.reads_for_bet(REF, playhub).entries
+    swipe_keys, playhub_keys = (
+        rules.reads_for_bet(REF, swipe).entries,
+        rules.reads_for_bet(playhub_ref, playhub).entries,
+    )
+    assert [k.playhub_tx_id for k in swipe_keys] == [k.playhub_tx_id for k in playhub_keys] == [TX]
+    assert set(swipe_keys).isdisjoint(playhub_keys)
+    assert {entry_key(k)["pk"] for k in swipe_keys}.isdisjoint(entry_key(k)["pk"] for k in playhub_keys)
 
 
 # Answers -------------------------------------------------------------------------------

@@ -85,6 +85,18 @@ class RefundRequest(CallbackRequest):
     orig_tx_id: PlayhubId
 
 
+class StatedRefundRequest(RefundRequest):
+    """A refund that states what it refunds: Swipe's /refund (SWIPE.md §5.4), never Playhub's.
+
+    `amount` is the whole stake as the provider believes it; `round_id` the bet's round, when
+    given. The rules give back the stake they recorded and count a disagreement as an anomaly
+    (rules.refund_outcome); both fields are part of the refund's fingerprint.
+    """
+
+    amount: Amount
+    round_id: PlayhubId | None = None
+
+
 MoneyRequest = BetRequest | WinRequest | RefundRequest
 
 REQUEST_MODELS: dict[Action, type[CallbackRequest]] = {

@@ -544,6 +544,7 @@ def _entry(parts: OperatorRuntime, entry: LedgerEntry) -> Entry:
         tx_id=entry.our_tx_id,
         seq=entry.wallet_seq,
         action=entry.key.action.value,
+        provider=entry.key.provider.value,
         playhub_tx_id=entry.key.playhub_tx_id,
         outcome=entry.outcome,
         amount=_money(parts, currency, entry.amount),

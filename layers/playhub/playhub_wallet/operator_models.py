@@ -151,12 +151,17 @@ class TransferDone(BaseModel):
 
 
 class Entry(BaseModel):
-    """One ledger entry: a callback of Playhub's or a transfer of yours, and what it did."""
+    """One ledger entry: a provider's callback or a transfer of yours, and what it did."""
 
     tx_id: str
     seq: int = Field(description="The entry's number in its wallet, from 1.")
     action: str = Field(description="balance, bet, win, refund, deposit or withdrawal.")
-    playhub_tx_id: str = Field(description="Playhub's tx_id, or the transfer's reference.")
+    provider: str = Field(
+        description="Whose callback it was: playhub or swipe (a transfer of yours is listed as playhub)."
+    )
+    playhub_tx_id: str = Field(
+        description="The provider's transaction id (Playhub's tx_id, Swipe's txID), or the transfer's reference."
+    )
     outcome: str
     amount: Money | None
     balance_change: Money | None

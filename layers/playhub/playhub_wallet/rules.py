@@ -19,7 +19,7 @@ from playhub_wallet.errors import (
     PlayerBlocked,
     SessionNotFound,
 )
-from playhub_wallet.models import Action, BetRequest, RefundRequest, WinRequest
+from playhub_wallet.models import Action, BetRequest, RefundRequest, StatedRefundRequest, WinRequest
 from playhub_wallet.money import add_money, check_places, format_amount
 from playhub_wallet.sessions import SessionRef
 from playhub_wallet.signing import canonical_json
@@ -47,13 +47,15 @@ FREE_WIN = "free_win"
 FREE_ROUNDS_PAYOUT = "free_rounds_payout"
 WIN_WITHOUT_BET = "win_without_bet"
 REFUNDED = "refunded"
+REFUNDED_OTHER_AMOUNT = "refunded_other_amount"  # the refund stated another amount than the stake
+REFUNDED_OTHER_ROUND = "refunded_other_round"  # the refund named another round than the bet's
 ALREADY_REFUNDED = "already_refunded"
 UNKNOWN_ORIGINAL = "unknown_original"
 REFUND_OF_WIN = "refund_of_win"
 REFUNDED_BEFORE_ARRIVAL = "refunded_before_arrival"
 DEPOSITED = "deposited"
 WITHDRAWN = "withdrawn"
-ANOMALIES = frozenset({WIN_WITHOUT_BET, REFUND_OF_WIN})
+ANOMALIES = frozenset({WIN_WITHOUT_BET, REFUND_OF_WIN, REFUNDED_OTHER_AMOUNT, REFUNDED_OTHER_ROUND})
 
 
 @dataclass(frozen=True)
@@ -150,19 +152,19 @@ def reads_for_balance(ref: SessionRef) -> Reads:
 
 
 def reads_for_bet(ref: SessionRef, request: BetRequest) -> Reads:
-    return Reads(ref.session_id, ref.wallet_key, (EntryKey(Action.BET, request.tx_id),))
+    return Reads(ref.session_id, ref.wallet_key, (_key(ref, Action.BET, request.tx_id),))
 
 
 def reads_for_win(ref: SessionRef, request: WinRequest) -> Reads:
-    round_key = RoundKey(ref.player_id, ref.game_id, request.round_id)
-    return Reads(ref.session_id, ref.wallet_key, (EntryKey(Action.WIN, request.tx_id),), round_key)
+    round_key = _round_key(ref, request.round_id)
+    return Reads(ref.session_id, ref.wallet_key, (_key(ref, Action.WIN, request.tx_id),), round_key)
 
 
 def reads_for_refund(ref: SessionRef, request: RefundRequest) -> Reads:
     entries = (
-        EntryKey(Action.REFUND, request.tx_id),
-        EntryKey(Action.BET, request.orig_tx_id),
-        EntryKey(Action.WIN, request.orig_tx_id),
+        _key(ref, Action.REFUND, request.tx_id),
+        _key(ref, Action.BET, request.orig_tx_id),
+        _key(ref, Action.WIN, request.orig_tx_id),
     )
     return Reads(ref.session_id, ref.wallet_key, entries)
 
@@ -180,7 +182,7 @@ def balance_of(snapshot: Snapshot, ctx: Context) -> Decimal:
 
 
 def decide_bet(request: BetRequest, ref: SessionRef, snapshot: Snapshot, ctx: Context) -> Decision:
-    key = EntryKey(Action.BET, request.tx_id)
+    key = _key(ref, Action.BET, request.tx_id)
     payload = fingerprint(request, ctx.places)
     existing = snapshot.entry(key)
     if existing is not None:
@@ -219,13 +221,13 @@ def decide_bet(request: BetRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
             entry=entry,
             wallet_move=WalletMove(snapshot.wallet.key, snapshot.wallet.version, -stake, refuse_if_blocked=True),
             session_extension=_extend(session, ctx),
-            round_bet=RoundKey(ref.player_id, ref.game_id, request.round_id),
+            round_bet=_round_key(ref, request.round_id),
         )
     )
 
 
 def decide_win(request: WinRequest, ref: SessionRef, snapshot: Snapshot, ctx: Context) -> Decision:
-    key = EntryKey(Action.WIN, request.tx_id)
+    key = _key(ref, Action.WIN, request.tx_id)
     payload = fingerprint(request, ctx.places)
     if (previous := _previous(key, payload, snapshot)) is not None:
         return previous
@@ -238,7 +240,7 @@ def decide_win(request: WinRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
         # Playhub retries a win forever, so a win we cannot match to a bet is still paid.
         credit, outcome = request.amount, CREDITED if snapshot.round_has_bet else WIN_WITHOUT_BET
     # An anomaly is counted only if it still holds when the win lands.
-    round_key = RoundKey(ref.player_id, ref.game_id, request.round_id)
+    round_key = _round_key(ref, request.round_id)
     still_absent: tuple[RoundKey, ...] = (round_key,) if outcome == WIN_WITHOUT_BET else ()
     entry = _new_entry(
         key,
@@ -259,21 +261,23 @@ def decide_win(request: WinRequest, ref: SessionRef, snapshot: Snapshot, ctx: Co
 
 
 def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, ctx: Context) -> Decision:
-    key = EntryKey(Action.REFUND, request.tx_id)
+    key = _key(ref, Action.REFUND, request.tx_id)
     payload = fingerprint(request, ctx.places)
     if (previous := _previous(key, payload, snapshot)) is not None:
         return previous
     _require_session(snapshot, ctx, for_bet=False)
-    bet_key = EntryKey(Action.BET, request.orig_tx_id)
+    bet_key = _key(ref, Action.BET, request.orig_tx_id)
+    win_key = _key(ref, Action.WIN, request.orig_tx_id)
     bet = snapshot.entry(bet_key)
-    win = snapshot.entry(EntryKey(Action.WIN, request.orig_tx_id))
+    win = snapshot.entry(win_key)
     credit, bet_refund, marker = ZERO, None, None
     if bet is not None and bet.wallet != snapshot.wallet.key:
         return ReadOtherWallet(bet.wallet)  # the stake goes back where it came from
     if bet is not None and (bet.kind is EntryKind.REFUND_MARKER or bet.refunded_by is not None):
         outcome = ALREADY_REFUNDED
     elif bet is not None:
-        credit, outcome = -bet.balance_change, REFUNDED
+        # The stake we recorded goes back, whatever amount the refund states (refund_outcome).
+        credit, outcome = -bet.balance_change, refund_outcome(request, bet)
         bet_refund = BetRefund(bet_key, request.tx_id)
     elif win is not None:
         outcome = REFUND_OF_WIN  # and no money moves: only while no bet has that tx_id
@@ -297,13 +301,13 @@ def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, c
         payload,
         session_id=ref.session_id,
         change=credit,
-        amount=credit,
+        # As requested: the amount a refund states (Swipe's), else what it gave back.
+        amount=request.amount if isinstance(request, StatedRefundRequest) else credit,
         outcome=outcome,
         orig_tx_id=request.orig_tx_id,
         round_id=bet.round_id if bet is not None else None,
     )
     move = WalletMove(snapshot.wallet.key, snapshot.wallet.version, credit)
-    win_key = EntryKey(Action.WIN, request.orig_tx_id)
     still_absent = {REFUND_OF_WIN: (bet_key,), UNKNOWN_ORIGINAL: (win_key,)}.get(outcome, ())
     return Apply(WritePlan(entry, move, bet_refund=bet_refund, refund_marker=marker, still_absent=still_absent))
 
@@ -327,7 +331,32 @@ def decide_transfer(transfer: Transfer, snapshot: Snapshot, ctx: Context) -> Dec
     return Apply(WritePlan(entry, WalletMove(transfer.wallet, snapshot.wallet.version, change)))
 
 
+def refund_outcome(request: RefundRequest, bet: LedgerEntry) -> str:
+    """What refunding a known, unrefunded bet is recorded as.
+
+    A refund that states what it refunds (Swipe's `amount`, and maybe `roundID`) and disagrees
+    with the bet we recorded still gives back the recorded stake and is answered 200, since
+    refunds are retried until they succeed, but it is counted for review (SWIPE.md §12).
+    Amounts compare by value ("10.5" equals "10.50").
+    """
+    if isinstance(request, StatedRefundRequest):
+        if request.amount != bet.amount:
+            return REFUNDED_OTHER_AMOUNT
+        if request.round_id is not None and request.round_id != bet.round_id:
+            return REFUNDED_OTHER_ROUND
+    return REFUNDED
+
+
 # Helpers -------------------------------------------------------------------------------
+
+
+def _key(ref: SessionRef, action: Action, tx_id: str) -> EntryKey:
+    """A callback's entry key, in the key space of the provider whose session it plays."""
+    return EntryKey(action, tx_id, ref.provider)
+
+
+def _round_key(ref: SessionRef, round_id: str) -> RoundKey:
+    return RoundKey(ref.player_id, ref.game_id, round_id, ref.provider)
 
 
 def _require_session(snapshot: Snapshot, ctx: Context, *, for_bet: bool) -> Session:

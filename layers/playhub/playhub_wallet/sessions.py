@@ -2,6 +2,9 @@
 
 A session id looks like ``ph1.<base64url of ["player", "EUR", "game"]>.<random>``. It is
 only valid while a session item with exactly that id exists, so an altered id finds nothing.
+The prefix names the provider whose game the session plays: ``ph1`` Playhub, ``sw1`` Swipe
+Games. A provider's callbacks find only its own sessions (WalletService), so their transaction
+ids land in its own key space of the ledger.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import secrets
 from dataclasses import dataclass
 
 from playhub_wallet.money import CURRENCY_PATTERN
-from playhub_wallet.state import LedgerPort, Session, WalletKey
+from playhub_wallet.state import LedgerPort, Provider, Session, WalletKey
 
-SESSION_ID_PREFIX = "ph1"
+SESSION_ID_PREFIXES = {Provider.PLAYHUB: "ph1", Provider.SWIPE: "sw1"}
+_PROVIDER_OF_PREFIX = {prefix: provider for provider, prefix in SESSION_ID_PREFIXES.items()}
 PLAYER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+-]{1,64}$")
 GAME_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 ACTIVE = "active"
@@ -30,24 +34,26 @@ class SessionRef:
     player_id: str
     currency: str
     game_id: str
+    provider: Provider = Provider.PLAYHUB
 
     @property
     def wallet_key(self) -> WalletKey:
         return WalletKey(self.player_id, self.currency)
 
 
-def new_session_id(player_id: str, currency: str, game_id: str) -> str:
+def new_session_id(player_id: str, currency: str, game_id: str, provider: Provider = Provider.PLAYHUB) -> str:
     _check_parts(player_id, currency, game_id)
     parts = json.dumps([player_id, currency, game_id], separators=(",", ":")).encode()
     encoded = base64.urlsafe_b64encode(parts).decode().rstrip("=")
-    return f"{SESSION_ID_PREFIX}.{encoded}.{secrets.token_urlsafe(16)}"
+    return f"{SESSION_ID_PREFIXES[provider]}.{encoded}.{secrets.token_urlsafe(16)}"
 
 
 def parse_session_id(session_id: str) -> SessionRef | None:
     """The parts of a well-formed id, or None for anything we cannot have issued."""
     prefix, _, rest = session_id.partition(".")
     encoded, _, nonce = rest.partition(".")
-    if prefix != SESSION_ID_PREFIX or not encoded or not nonce:
+    provider = _PROVIDER_OF_PREFIX.get(prefix)
+    if provider is None or not encoded or not nonce:
         return None
     try:
         parts = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
@@ -60,7 +66,7 @@ def parse_session_id(session_id: str) -> SessionRef | None:
         _check_parts(player_id, currency, game_id)
     except ValueError:
         return None
-    return SessionRef(session_id, player_id, currency, game_id)
+    return SessionRef(session_id, player_id, currency, game_id, provider)
 
 
 def _check_parts(player_id: str, currency: str, game_id: str) -> None:
@@ -81,10 +87,11 @@ def open_session(
     now: int,
     idle_seconds: int,
     retention_seconds: int,
+    provider: Provider = Provider.PLAYHUB,
 ) -> Session:
     """Create an active session; it expires idle_seconds from now, unless bets extend it."""
     session = Session(
-        session_id=new_session_id(player_id, currency, game_id),
+        session_id=new_session_id(player_id, currency, game_id, provider),
         player_id=player_id,
         currency=currency,
         game_id=game_id,

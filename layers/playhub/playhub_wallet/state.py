@@ -23,6 +23,17 @@ def hour_of(epoch_seconds: int) -> str:
     return time.strftime(HOUR_FORMAT, time.gmtime(epoch_seconds))
 
 
+class Provider(StrEnum):
+    """Whose games a session plays, and so the dialect its callbacks speak (docs/swipe-contract.md).
+
+    One wallet serves every provider; each provider's transaction ids have a key space of their
+    own in the ledger (dynamodb/keys.py), so a Playhub tx_id and a Swipe txID never meet.
+    """
+
+    PLAYHUB = "playhub"
+    SWIPE = "swipe"
+
+
 @dataclass(frozen=True)
 class WalletKey:
     """One balance per player and currency."""
@@ -61,10 +72,15 @@ class Wallet:
 
 @dataclass(frozen=True)
 class EntryKey:
-    """The idempotency key of a ledger entry: (action, Playhub's tx_id), never tx_id alone."""
+    """The idempotency key of a ledger entry: (provider, action, the provider's tx id), never the id alone.
+
+    The operator's transfers (deposit, withdrawal: the id is the operator's reference) keep the
+    Playhub key space, the first one the ledger had.
+    """
 
     action: Action
-    playhub_tx_id: str
+    playhub_tx_id: str  # the provider's transaction id (Playhub's tx_id, Swipe's txID), or a reference
+    provider: Provider = Provider.PLAYHUB
 
 
 class EntryKind(StrEnum):
@@ -96,11 +112,12 @@ class LedgerEntry:
 
 @dataclass(frozen=True)
 class RoundKey:
-    """Playhub's round_id is unique only within a game."""
+    """A provider's round id is unique only within one of its games."""
 
     player_id: str
     game_id: str
     round_id: str
+    provider: Provider = Provider.PLAYHUB
 
 
 @dataclass(frozen=True)

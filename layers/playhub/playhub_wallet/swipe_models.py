@@ -11,8 +11,8 @@ so that the same rules (rules.py) move the same ledger whichever dialect plays:
 - `frID` rides in `frc_id`: a `regular` win with it is the bonus withdrawal, which rules.py
   credits (FREE_ROUNDS_PAYOUT). Playhub's `frc_id` is typed as a UUID and `frID` is not, so it
   is set after validation; the next step makes `frc_id` a plain campaign reference.
-- The refund's `amount` and `roundID` have no place in Playhub's RefundRequest: they stay on
-  SwipeRefundRequest for the rules that will use them (see to_refund_request).
+- The refund's `amount` and `roundID`, which Playhub's refund lacks, make it a
+  StatedRefundRequest: the rules compare them with the bet they recorded (rules.refund_outcome).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from playhub_wallet.models import (
     BalanceResponse,
     BetRequest,
     PlayhubId,
-    RefundRequest,
     SessionId,
+    StatedRefundRequest,
     TransactionResponse,
     WinRequest,
 )
@@ -180,20 +180,18 @@ def to_win_request(request: SwipeWinRequest) -> WinRequest:
     return win.model_copy(update={"frc_id": request.fr_id})
 
 
-def to_refund_request(request: SwipeRefundRequest) -> RefundRequest:
-    """The refund the current rules understand: which transaction reverses which.
-
-    Left on the Swipe side, for the next step of rules.decide_refund: `amount` (the stake Swipe
-    believes it refunds: compare with the recorded bet's amount, credit the recorded stake, count
-    a mismatch as an anomaly, answer 200; SWIPE.md §12) and `roundID` (a cross-check of the bet's
-    round). Neither is in the refund's fingerprint until then.
-    """
-    return RefundRequest.model_validate(
+def to_refund_request(request: SwipeRefundRequest) -> StatedRefundRequest:
+    """A refund that states what it refunds: `amount` (the whole stake, as Swipe believes it) and,
+    since 1.5.0, maybe `roundID`. The rules give back the stake we recorded and count a refund that
+    disagrees with it as an anomaly, answered 200 (SWIPE.md §12); both are in its fingerprint."""
+    return StatedRefundRequest.model_validate(
         {
             "action": Action.REFUND.value,
             "session_id": request.session_id,
             "tx_id": request.tx_id,
             "orig_tx_id": request.orig_tx_id,
+            "amount": _amount_text(request.amount),
+            **({"round_id": request.round_id} if request.round_id is not None else {}),
         }
     )
 

@@ -29,6 +29,7 @@ from playhub_wallet.sessions import SessionRef, open_session, parse_session_id
 from playhub_wallet.state import (
     LedgerEntry,
     LedgerPort,
+    Provider,
     Reads,
     Session,
     Snapshot,
@@ -111,31 +112,38 @@ class WalletService:
         self._backoff = backoff or Backoff()
         self._new_tx_id = new_tx_id
 
-    # Playhub's callbacks -----------------------------------------------------------------
+    # The providers' callbacks ------------------------------------------------------------
+    # `provider` is the dialect the callback came in: it finds only that provider's sessions, and
+    # so its transaction ids stay in that provider's key space (rules.reads_for_*).
 
-    def balance(self, request: BalanceRequest, deadline: float) -> CallbackResult:
-        ref = self._session_ref(request.session_id)
+    def balance(
+        self, request: BalanceRequest, deadline: float, provider: Provider = Provider.PLAYHUB
+    ) -> CallbackResult:
+        ref = self._session_ref(request.session_id, provider)
         ctx = self._context(ref.currency)
         snapshot = self._with_retries(deadline, lambda: self._ledger.load(rules.reads_for_balance(ref)))
         return CallbackResult(BalanceResponse(balance=format_amount(rules.balance_of(snapshot, ctx), ctx.places)))
 
-    def bet(self, request: BetRequest, deadline: float) -> CallbackResult:
-        return self._money_callback(request, rules.reads_for_bet, rules.decide_bet, deadline)
+    def bet(self, request: BetRequest, deadline: float, provider: Provider = Provider.PLAYHUB) -> CallbackResult:
+        return self._money_callback(request, provider, rules.reads_for_bet, rules.decide_bet, deadline)
 
-    def win(self, request: WinRequest, deadline: float) -> CallbackResult:
-        return self._money_callback(request, rules.reads_for_win, rules.decide_win, deadline)
+    def win(self, request: WinRequest, deadline: float, provider: Provider = Provider.PLAYHUB) -> CallbackResult:
+        return self._money_callback(request, provider, rules.reads_for_win, rules.decide_win, deadline)
 
-    def refund(self, request: RefundRequest, deadline: float) -> CallbackResult:
-        return self._money_callback(request, rules.reads_for_refund, rules.decide_refund, deadline)
+    def refund(self, request: RefundRequest, deadline: float, provider: Provider = Provider.PLAYHUB) -> CallbackResult:
+        return self._money_callback(request, provider, rules.reads_for_refund, rules.decide_refund, deadline)
 
     # The operator's side -----------------------------------------------------------------
 
-    def open_session(self, player_id: str, currency: str, game_id: str) -> Session:
+    def open_session(
+        self, player_id: str, currency: str, game_id: str, provider: Provider = Provider.PLAYHUB
+    ) -> Session:
         return open_session(
             self._ledger,
             player_id=player_id,
             currency=currency,
             game_id=game_id,
+            provider=provider,
             now=self._clock.now(),
             idle_seconds=self._sessions.idle_seconds + self._sessions.slack_seconds,
             retention_seconds=self._sessions.retention_seconds,
@@ -158,11 +166,12 @@ class WalletService:
     def _money_callback(
         self,
         request: R,
+        provider: Provider,
         reads_for: Callable[[SessionRef, R], Reads],
         decide: Callable[[R, SessionRef, Snapshot, rules.Context], rules.Decision],
         deadline: float,
     ) -> CallbackResult:
-        ref = self._session_ref(request.session_id)
+        ref = self._session_ref(request.session_id, provider)
         ctx = self._context(ref.currency)
         if isinstance(request, RoundCallbackRequest):
             rules.check_amount(request.amount, ref, ctx.places)
@@ -211,12 +220,12 @@ class WalletService:
         """
         own = reads.entries[0] if reads.entries else None
         if own is not None and snapshot.entry(own) is None and self._ledger.entry(own) is not None:
-            raise StaleSnapshot(f"{own.action} {own.playhub_tx_id} landed while it was read")
+            raise StaleSnapshot(f"{own.provider} {own.action} {own.playhub_tx_id} landed while it was read")
 
     def _confirm(self, entry: LedgerEntry) -> None:
         """A replay stands only if its entry reads the same again; else everything is read again."""
         if self._ledger.entry(entry.key) != entry:
-            raise StaleSnapshot(f"{entry.key.action} {entry.key.playhub_tx_id} changed while it was read")
+            raise StaleSnapshot(f"{entry.key.provider} {entry.key.action} {entry.key.playhub_tx_id} changed while read")
 
     def _with_retries(self, deadline: float, attempt: Callable[[], T]) -> T:
         """Run attempt until it holds; a conflict or throttle past the deadline is a 500."""
@@ -231,9 +240,10 @@ class WalletService:
                     raise ServiceUnavailable(f"storage busy after {tries} attempts") from exc
                 self._clock.sleep(pause)
 
-    def _session_ref(self, session_id: str) -> SessionRef:
+    def _session_ref(self, session_id: str, provider: Provider) -> SessionRef:
+        """The session's parts; another provider's session is unknown to this one's callbacks."""
         ref = parse_session_id(session_id)
-        if ref is None:
+        if ref is None or ref.provider is not provider:
             raise SessionNotFound("unknown session id")
         return ref
 

@@ -11,7 +11,17 @@ from typing import Any
 
 from playhub_wallet.dynamodb.keys import entry_key, history_pk, history_sk, session_key
 from playhub_wallet.models import Action
-from playhub_wallet.state import ZERO, Campaign, EntryKey, EntryKind, LedgerEntry, Session, Wallet, WalletKey
+from playhub_wallet.state import (
+    ZERO,
+    Campaign,
+    EntryKey,
+    EntryKind,
+    LedgerEntry,
+    Provider,
+    Session,
+    Wallet,
+    WalletKey,
+)
 
 _OPTIONAL_ENTRY_FIELDS = ("round_id", "game_id", "type", "frc_id", "orig_tx_id", "refunded_by")
 _CURSOR_KEYS = frozenset({"pk", "sk", "history_pk", "history_sk"})
@@ -65,7 +75,7 @@ def entry_to_item(entry: LedgerEntry) -> dict[str, Any]:
         **entry_key(entry.key),
         "entity": "entry",
         "action": entry.key.action.value,
-        "playhub_tx_id": entry.key.playhub_tx_id,
+        "playhub_tx_id": entry.key.playhub_tx_id,  # the provider's transaction id
         "kind": entry.kind.value,
         "our_tx_id": entry.our_tx_id,
         "player_id": entry.wallet.player_id,
@@ -77,6 +87,8 @@ def entry_to_item(entry: LedgerEntry) -> dict[str, Any]:
         "amount": entry.amount,
         "balance_change": entry.balance_change,
     }
+    if entry.key.provider is not Provider.PLAYHUB:  # an entry without it is Playhub's
+        item["provider"] = entry.key.provider.value
     if entry.balance_after is not None:
         item["balance_after"] = entry.balance_after
     if entry.wallet_seq is not None:
@@ -92,7 +104,7 @@ def entry_to_item(entry: LedgerEntry) -> dict[str, Any]:
 
 def entry_from_item(item: Mapping[str, Any]) -> LedgerEntry:
     return LedgerEntry(
-        key=EntryKey(Action(item["action"]), item["playhub_tx_id"]),
+        key=EntryKey(Action(item["action"]), item["playhub_tx_id"], Provider(item.get("provider", Provider.PLAYHUB))),
         kind=EntryKind(item["kind"]),
         our_tx_id=item["our_tx_id"],
         wallet=WalletKey(item["player_id"], item["currency"]),

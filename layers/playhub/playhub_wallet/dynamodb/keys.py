@@ -5,7 +5,9 @@
 | session             | SESSION#<session_id>              | SESSION           |
 | wallet              | PLAYER#<player_id>                | WALLET#<currency> |
 | ledger entry        | TX#<action>#<playhub tx_id>       | TX                |
+| Swipe ledger entry  | TX#swipe#<action>#<swipe txID>    | TX                |
 | round with a bet    | ROUND#<player>#<game>#<round_id>  | ROUND             |
+| Swipe round w/ bet  | ROUND#swipe#<player>#<game>#<rnd> | ROUND             |
 | player profile      | PLAYER#<player_id>                | PROFILE           |
 | campaign            | CAMPAIGN#<external_id>            | CAMPAIGN          |
 | campaign by frc_id  | FRC#<playhub campaign id>         | CAMPAIGN          |
@@ -16,6 +18,11 @@
 | reconciled up to    | RECONCILED#<player>#<currency>    | RECONCILED        |
 | reconciliation run  | RECONCILIATION                    | STATE             |
 | wallet to recheck   | RECONCILIATION#RECHECK            | <player>#<cur.>   |
+
+Each provider's transaction and round ids have a key space of their own (state.Provider):
+Playhub's keys, the first ones, stay as they were, and every other provider's carry its name
+after the item type. Nothing can be read as the other: an action is never a provider's name,
+and player and game ids hold no "#" (sessions.py), so a Swipe round key has one part more.
 
 Under PLAYER#, only the callbacks and the operator's function write freely. The other
 functions' writes are held by IAM (template.yaml, dynamodb:LeadingKeys) to their own
@@ -34,7 +41,7 @@ from __future__ import annotations
 
 import zlib
 
-from playhub_wallet.state import EntryKey, RoundKey, WalletKey, hour_of
+from playhub_wallet.state import EntryKey, Provider, RoundKey, WalletKey, hour_of
 
 HISTORY_INDEX = "history"
 CHANGES_INDEX = "changes"
@@ -62,11 +69,16 @@ def wallet_of(item_key: dict[str, str]) -> WalletKey:
 
 
 def entry_key(key: EntryKey) -> dict[str, str]:
-    return {"pk": f"TX#{key.action}#{key.playhub_tx_id}", "sk": "TX"}
+    return {"pk": f"TX#{_namespace(key.provider)}{key.action}#{key.playhub_tx_id}", "sk": "TX"}
 
 
 def round_key(key: RoundKey) -> dict[str, str]:
-    return {"pk": f"ROUND#{key.player_id}#{key.game_id}#{key.round_id}", "sk": "ROUND"}
+    return {"pk": f"ROUND#{_namespace(key.provider)}{key.player_id}#{key.game_id}#{key.round_id}", "sk": "ROUND"}
+
+
+def _namespace(provider: Provider) -> str:
+    """Playhub's keys have no provider part (they predate the others); the others' do."""
+    return "" if provider is Provider.PLAYHUB else f"{provider.value}#"
 
 
 def profile_key(player_id: str) -> dict[str, str]:
