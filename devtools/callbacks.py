@@ -10,6 +10,7 @@ from playhub_wallet.playhub_requests import api_gateway_event, signed_body
 from playhub_wallet.signing import SIGNATURE_HEADER
 
 SAMPLE_CALLBACK_KEY = "local-callback-key"  # also in env.json: a sample, never a real key
+SAMPLE_SWIPE_CALLBACK_KEY = "local-swipe-callback-key"  # Swipe's Integration API key, likewise
 # The session the sample events play on: player "player-1", EUR, game ph_limbo_97.
 SAMPLE_SESSION_ID = "ph1.WyJwbGF5ZXItMSIsIkVVUiIsInBoX2xpbWJvXzk3Il0.sample-session"
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"

@@ -31,13 +31,13 @@ import boto3
 import pytest
 from moto import mock_aws
 from support import chromium, dynamo_items, dynamo_setup
-from support.harness import FakeClock, LedgerView, Playhub
+from support.harness import FakeClock, LedgerView, Playhub, Swipe
 from support.memory_ledger import InMemoryLedger
 
 from devtools import artifact, dynamodb_local
-from devtools.callbacks import SAMPLE_CALLBACK_KEY
+from devtools.callbacks import SAMPLE_CALLBACK_KEY, SAMPLE_SWIPE_CALLBACK_KEY
 from devtools.core_api_stub import catalogue_places
-from playhub_wallet import http, runtime
+from playhub_wallet import http, runtime, swipe_http
 from playhub_wallet.dynamodb.accounts import AccountTable
 from playhub_wallet.dynamodb.callback_ledger import CallbackLedger
 from playhub_wallet.dynamodb.campaigns import CampaignTable
@@ -45,7 +45,7 @@ from playhub_wallet.dynamodb.reconciliation import ReconciliationTable
 from playhub_wallet.dynamodb.table import CLIENT_CONFIG, Table
 from playhub_wallet.money import CurrencyTable
 from playhub_wallet.settings import Settings
-from playhub_wallet.state import LedgerPort, Session, WalletKey
+from playhub_wallet.state import LedgerPort, Provider, Session, WalletKey
 from playhub_wallet.wallet import Backoff, WalletService
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 # The decimal places of the Core API stub's catalogue (0, 2, 3 and 8), as the callbacks get them.
 TEST_CURRENCIES = CurrencyTable(catalogue_places())
+SWIPE_GAME = "sg_catch_97"
 BACKENDS = ["memory", "moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
 DYNAMO_BACKENDS = ["moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)]
 
@@ -183,11 +184,21 @@ def install_runtime(
     keys: list[str] | None = None,
     table: str = "t",
     currencies: CurrencyTable = TEST_CURRENCIES,
+    swipe_keys: list[str] | None = None,
 ) -> runtime.Runtime:
-    """Make the handlers use this wallet service (and its currency table) and these callback keys."""
-    settings = Settings(table_name=table, callback_keys=json.dumps(keys or [SAMPLE_CALLBACK_KEY]))
+    """Make the handlers use this wallet service (and its currency table) and these callback keys.
+
+    Swipe's callbacks get the same wallet with Swipe's sample key (or swipe_keys).
+    """
+    settings = Settings(
+        table_name=table,
+        callback_keys=json.dumps(keys or [SAMPLE_CALLBACK_KEY]),
+        swipe_callback_keys=json.dumps(swipe_keys or [SAMPLE_SWIPE_CALLBACK_KEY]),
+    )
     parts = runtime.Runtime(settings, wallet, settings.callback_key_source(), currencies)
     monkeypatch.setattr(http, "runtime", lambda: parts)
+    swipe_parts = runtime.Runtime(settings, wallet, settings.swipe_callback_key_source(), currencies)
+    monkeypatch.setattr(swipe_http, "swipe_runtime", lambda: swipe_parts)
     return parts
 
 
@@ -195,6 +206,12 @@ def install_runtime(
 def playhub(monkeypatch: pytest.MonkeyPatch, wallet: WalletService, backend: Backend) -> Playhub:
     install_runtime(monkeypatch, wallet, table=backend.table_name)
     return Playhub()
+
+
+@pytest.fixture
+def swipe(monkeypatch: pytest.MonkeyPatch, wallet: WalletService, backend: Backend) -> Swipe:
+    install_runtime(monkeypatch, wallet, table=backend.table_name)
+    return Swipe()
 
 
 @dataclass
@@ -215,13 +232,14 @@ def open_funded_session(
     currency: str = "EUR",
     player_id: str | None = None,
     game_id: str = "ph_limbo_97",
+    provider: Provider = Provider.PLAYHUB,
 ) -> Player:
     from decimal import Decimal
 
     from playhub_wallet.rules import deposit
 
     player_id = player_id or f"player-{uuid.uuid4().hex[:8]}"
-    session = wallet.open_session(player_id, currency, game_id)
+    session = wallet.open_session(player_id, currency, game_id, provider)
     key = WalletKey(player_id, currency)
     if Decimal(amount):
         wallet.transfer(deposit(key, Decimal(amount), f"funding-{uuid.uuid4()}"), deadline=float("inf"))
@@ -231,3 +249,9 @@ def open_funded_session(
 @pytest.fixture
 def player(wallet: WalletService) -> Player:
     return open_funded_session(wallet)
+
+
+@pytest.fixture
+def swipe_player(wallet: WalletService) -> Player:
+    """A Swipe session (sw1.) on a wallet funded with 100.00 EUR."""
+    return open_funded_session(wallet, game_id=SWIPE_GAME, provider=Provider.SWIPE)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from conftest import DYNAMO_BACKENDS, Backend, Player, make_backend
-from support.harness import Answer, Playhub
+from support.harness import Answer, Playhub, Swipe
 from support.requests import count_store_requests
 
 
@@ -64,3 +64,26 @@ def test_a_refused_bet_costs_a_read_and_a_confirmation(playhub: Playhub, player:
     with count_store_requests(backend) as requests:
         assert playhub.bet(player.session_id, "1000.00").status == 400
     assert dict(requests.by_operation) == {"BatchGetItem": 1, "GetItem": 1}
+
+
+@pytest.mark.parametrize("callback", ["balance", "bet", "win", "refund"])
+def test_swipes_callbacks_keep_the_same_budget(
+    swipe: Swipe, swipe_player: Player, backend: Backend, callback: str
+) -> None:
+    """One read for GET /balance, one read and one write for each money callback, in Swipe's dialect."""
+    placed = swipe.bet(swipe_player.session_id, "10.00")
+    send: Callable[[], Answer] = {
+        "balance": lambda: swipe.balance(swipe_player.session_id),
+        "bet": lambda: swipe.bet(swipe_player.session_id, "1.00"),
+        "win": lambda: swipe.win(swipe_player.session_id, "3.00", round_id=placed.payload["roundID"]),
+        "refund": lambda: swipe.refund(swipe_player.session_id, placed.payload["txID"], "10.00"),
+    }[callback]
+    with count_store_requests(backend) as requests:
+        answer = send()
+    with count_store_requests(backend) as replay_requests:
+        replay = swipe.send(callback, answer.payload) if callback != "balance" else send()
+    print(f"\n[{backend.name}] swipe {callback}: {dict(requests.by_operation)}")
+    assert answer.status == replay.status == 200
+    expected = {"BatchGetItem": 1} if callback == "balance" else {"BatchGetItem": 1, "TransactWriteItems": 1}
+    assert dict(requests.by_operation) == expected
+    assert dict(replay_requests.by_operation) == {"BatchGetItem": 1}

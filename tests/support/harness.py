@@ -11,10 +11,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from devtools.callbacks import SAMPLE_CALLBACK_KEY, callback_event
+from devtools.callbacks import SAMPLE_CALLBACK_KEY, SAMPLE_SWIPE_CALLBACK_KEY, callback_event
+from playhub_wallet import swipe_requests
 from playhub_wallet.models import Action
 from playhub_wallet.playhub_requests import api_gateway_event, playhub_id
-from playhub_wallet.state import EntryKey, LedgerEntry, LedgerPort, Reads, Wallet, WalletKey
+from playhub_wallet.state import EntryKey, LedgerEntry, LedgerPort, Provider, Reads, Wallet, WalletKey
 
 ROOT = Path(__file__).resolve().parents[2]
 _handlers: dict[str, ModuleType] = {}
@@ -137,6 +138,64 @@ class Playhub:
         return self.send(payload)
 
 
+class Swipe:
+    """Sends callbacks the way Swipe Games does (SWIPE.md §5), straight into the Swipe handlers."""
+
+    def __init__(self, key: str = SAMPLE_SWIPE_CALLBACK_KEY) -> None:
+        self.key = key
+
+    def invoke(self, callback: str, event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        response = handler_module(f"swipe_{callback}").lambda_handler(event, FakeLambdaContext())
+        assert response["headers"]["Content-Type"] == "application/json"
+        return int(response["statusCode"]), json.loads(response["body"])
+
+    def send(self, callback: str, payload: dict[str, Any], *, key: str | None = None) -> Answer:
+        status, body = self.invoke(callback, swipe_requests.post_event(key or self.key, callback, payload))
+        return Answer(status, body, payload)
+
+    def balance(self, session_id: str, *, key: str | None = None) -> Answer:
+        status, body = self.invoke("balance", swipe_requests.balance_event(key or self.key, session_id))
+        return Answer(status, body, {"sessionID": session_id})
+
+    def bet(
+        self,
+        session_id: str,
+        amount: str = "1.00",
+        *,
+        tx_id: str | None = None,
+        round_id: str | None = None,
+        type: str = "regular",
+        fr_id: str | None = None,
+    ) -> Answer:
+        payload = swipe_requests.round_payload(session_id, amount, type=type, round_id=round_id, fr_id=fr_id)
+        return self.send("bet", {**payload, "txID": tx_id or payload["txID"]})
+
+    def win(
+        self,
+        session_id: str,
+        amount: str = "1.00",
+        *,
+        tx_id: str | None = None,
+        round_id: str | None = None,
+        type: str = "regular",
+        fr_id: str | None = None,
+    ) -> Answer:
+        payload = swipe_requests.round_payload(session_id, amount, type=type, round_id=round_id, fr_id=fr_id)
+        return self.send("win", {**payload, "txID": tx_id or payload["txID"]})
+
+    def refund(
+        self,
+        session_id: str,
+        orig_tx_id: str,
+        amount: str,
+        *,
+        tx_id: str | None = None,
+        round_id: str | None = None,
+    ) -> Answer:
+        payload = swipe_requests.refund_payload(session_id, orig_tx_id, amount, round_id=round_id)
+        return self.send("refund", {**payload, "txID": tx_id or payload["txID"]})
+
+
 def operator_event(method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> dict[str, Any]:
     """An API Gateway event for an operator route, as the casino backend's request arrives."""
     return {
@@ -202,6 +261,8 @@ class LedgerView:
     def wallet(self, key: WalletKey) -> Wallet:
         return self.ledger.load(Reads(None, key, ())).wallet
 
-    def entry(self, key: WalletKey, action: Action, playhub_tx_id: str) -> LedgerEntry | None:
-        entry_key = EntryKey(action, playhub_tx_id)
+    def entry(
+        self, key: WalletKey, action: Action, playhub_tx_id: str, provider: Provider = Provider.PLAYHUB
+    ) -> LedgerEntry | None:
+        entry_key = EntryKey(action, playhub_tx_id, provider)
         return self.ledger.load(Reads(None, key, (entry_key,))).entry(entry_key)

@@ -50,10 +50,10 @@ def handle_callback(event: dict[str, Any], context: LambdaContext, action: Actio
     served = action.value if action is not None else ONE_URL
     try:
         parts = runtime()
-        raw_body = _raw_body(event)
-        parsed_body = _json_or_none(raw_body)
-        signature = _header(event, signing.SIGNATURE_HEADER)
-        if not signing.verify_callback(signature, raw_body, parsed_body, parts.callback_keys.current()):
+        body = raw_body(event)
+        parsed_body = _json_or_none(body)
+        signature = header(event, signing.SIGNATURE_HEADER)
+        if not signing.verify_callback(signature, body, parsed_body, parts.callback_keys.current()):
             raise InvalidSignature("X-REQUEST-SIGN is missing or does not match the body")
         if action is None:
             action = action_of(parsed_body)
@@ -63,20 +63,22 @@ def handle_callback(event: dict[str, Any], context: LambdaContext, action: Actio
         tx_id = getattr(request, "tx_id", None)
         if tx_id:
             logger.set_correlation_id(tx_id)
-        deadline = started + _budget_seconds(context, parts.settings.time_budget_ms)
+        deadline = started + budget_seconds(context, parts.settings.time_budget_ms)
         result = _OPERATIONS[action](parts.wallet, request, deadline)
         try:
             record_callback(action, result, parts.currencies)
         except Exception:  # the money moved: a failure to count it must not answer 500
             logger.exception("callback applied, but its telemetry failed", extra={"action": served})
-        return _response(200, result.response.model_dump())
+        return json_response(200, result.response.model_dump())
     except PlayhubError as error:
         record_refusal(served, error.status, error.details)
         return error_response(error)
     except Exception:
         logger.exception("callback failed", extra={"action": served})
         record_refusal(served, 500, "unexpected error")
-        return _response(500, ErrorResponse(message="internal server error", details="unexpected error").model_dump())
+        return json_response(
+            500, ErrorResponse(message="internal server error", details="unexpected error").model_dump()
+        )
 
 
 def action_of(parsed_body: Any) -> Action:
@@ -108,15 +110,15 @@ def _require_object(parsed_body: Any) -> None:
 
 
 def error_response(error: PlayhubError) -> dict[str, Any]:
-    return _response(error.status, ErrorResponse(message=error.message, details=error.details).model_dump())
+    return json_response(error.status, ErrorResponse(message=error.message, details=error.details).model_dump())
 
 
-def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
+def json_response(status: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
 
-def _raw_body(event: dict[str, Any]) -> bytes:
-    """The bytes Playhub sent; a body API Gateway could not have produced reads as empty."""
+def raw_body(event: dict[str, Any]) -> bytes:
+    """The bytes the provider sent; a body API Gateway could not have produced reads as empty."""
     body = event.get("body")
     if not isinstance(body, str):
         return b""
@@ -128,7 +130,7 @@ def _raw_body(event: dict[str, Any]) -> bytes:
         return b""
 
 
-def _header(event: dict[str, Any], name: str) -> str | None:
+def header(event: dict[str, Any], name: str) -> str | None:
     """A request header by name, in any case (HTTP header names are case-insensitive).
 
     Read from the REST proxy event directly: powertools' event classes would load its whole
@@ -141,13 +143,13 @@ def _header(event: dict[str, Any], name: str) -> str | None:
     return None
 
 
-def _json_or_none(raw_body: bytes) -> Any | None:
+def _json_or_none(body: bytes) -> Any | None:
     try:
-        return signing.parse_json_body(raw_body)
+        return signing.parse_json_body(body)
     except ValueError:  # includes UnicodeDecodeError
         return None
 
 
-def _budget_seconds(context: LambdaContext, budget_ms: int) -> float:
+def budget_seconds(context: LambdaContext, budget_ms: int) -> float:
     remaining_ms = context.get_remaining_time_in_millis() if context is not None else budget_ms
     return max(0.0, min(budget_ms, remaining_ms) / 1000 - _SAFETY_MARGIN_SECONDS)

@@ -30,30 +30,40 @@ def api_gateway_event(
     stage: str = "live",
     source_ip: str = PLAYHUB_SOURCE_IP,
     user_agent: str = "Playhub",
+    method: str = "POST",
+    query: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """A REST API (v1) proxy event as API Gateway hands it to Lambda."""
+    """A REST API (v1) proxy event as API Gateway hands it to Lambda.
+
+    `query` in the order sent: API Gateway keeps the last value of a repeated name in
+    queryStringParameters and all of them, in order, in multiValueQueryStringParameters.
+    """
     request_id = str(uuid.uuid4())
-    all_headers = {"Content-Type": "application/json", "User-Agent": user_agent, **headers}
+    content_type = {"Content-Type": "application/json"} if method != "GET" else {}  # a GET has no body
+    all_headers = {**content_type, "User-Agent": user_agent, **headers}
+    multi_query: dict[str, list[str]] = {}
+    for name, value in query or []:
+        multi_query.setdefault(name, []).append(value)
     return {
         "resource": path,
         "path": path,
-        "httpMethod": "POST",
+        "httpMethod": method,
         "headers": all_headers,
         "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
+        "queryStringParameters": {name: values[-1] for name, values in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
         "pathParameters": None,
         "stageVariables": None,
         "requestContext": {
             "resourcePath": path,
-            "httpMethod": "POST",
+            "httpMethod": method,
             "path": f"/{stage}{path}",
             "stage": stage,
             "requestId": request_id,
             "identity": {"sourceIp": source_ip, "userAgent": user_agent},
             "protocol": "HTTP/1.1",
         },
-        "body": body,
+        "body": body if method != "GET" else None,
         "isBase64Encoded": False,
     }
 

@@ -7,7 +7,7 @@ reconciliation (operator_runtime.py is theirs), so none of that is a callback's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from playhub_wallet.dynamodb.callback_ledger import CallbackLedger
@@ -50,3 +50,10 @@ def runtime() -> Runtime:
     )
     ledger = CallbackLedger(table)
     return Runtime(settings, build_wallet(settings, ledger, currencies), settings.callback_key_source(), currencies)
+
+
+@cache
+def swipe_runtime() -> Runtime:
+    """The same wallet and ledger, with Swipe's Integration API key(s) to check its callbacks."""
+    parts = runtime()
+    return replace(parts, callback_keys=parts.settings.swipe_callback_key_source())

@@ -46,6 +46,11 @@ class Settings(EnvironmentSettings):
     callback_keys: str | None = None
     callback_key_secret: str | None = None  # Secrets Manager secret name or ARN
     callback_key_parameter: str | None = None  # SSM SecureString parameter name
+    # Swipe's Integration API key(s), which sign Swipe's callbacks: at most one of these; only the
+    # Swipe callback functions need one (swipe_callback_key_source). SWIPE_CALLBACK_KEYS: local only.
+    swipe_callback_keys: str | None = None
+    swipe_callback_key_secret: str | None = None
+    swipe_callback_key_parameter: str | None = None
     key_cache_seconds: int = Field(default=300, ge=0)
     session_idle_seconds: int = Field(default=4 * 3600, gt=0)
     session_retention_days: int = Field(default=90, gt=0)
@@ -70,6 +75,30 @@ class Settings(EnvironmentSettings):
         if not _exactly_one(self.callback_keys, self.callback_key_secret, self.callback_key_parameter):
             raise ValueError("set exactly one of CALLBACK_KEYS, CALLBACK_KEY_SECRET, CALLBACK_KEY_PARAMETER")
         return self
+
+    @model_validator(mode="after")
+    def _at_most_one_swipe_key_source(self) -> Settings:
+        sources = (self.swipe_callback_keys, self.swipe_callback_key_secret, self.swipe_callback_key_parameter)
+        if sum(1 for source in sources if source) > 1:
+            raise ValueError(
+                "set at most one of SWIPE_CALLBACK_KEYS, SWIPE_CALLBACK_KEY_SECRET, SWIPE_CALLBACK_KEY_PARAMETER"
+            )
+        return self
+
+    def swipe_callback_key_source(self) -> KeySource:
+        """Where Swipe's Integration API key(s) live; a Swipe callback function without one fails at start."""
+        if not any((self.swipe_callback_keys, self.swipe_callback_key_secret, self.swipe_callback_key_parameter)):
+            raise RuntimeError(
+                "invalid configuration: set one of SWIPE_CALLBACK_KEYS, SWIPE_CALLBACK_KEY_SECRET, "
+                "SWIPE_CALLBACK_KEY_PARAMETER"
+            )
+        return KeySource(
+            "Swipe callback",
+            self.swipe_callback_keys,
+            self.swipe_callback_key_secret,
+            self.swipe_callback_key_parameter,
+            self.key_cache_seconds,
+        )
 
     def callback_key_source(self) -> KeySource:
         return KeySource(
