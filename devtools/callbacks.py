@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from playhub_wallet import swipe_requests
 from playhub_wallet.playhub_requests import api_gateway_event, signed_body
 from playhub_wallet.signing import SIGNATURE_HEADER
 
@@ -13,6 +14,8 @@ SAMPLE_CALLBACK_KEY = "local-callback-key"  # also in env.json: a sample, never 
 SAMPLE_SWIPE_CALLBACK_KEY = "local-swipe-callback-key"  # Swipe's Integration API key, likewise
 # The session the sample events play on: player "player-1", EUR, game ph_limbo_97.
 SAMPLE_SESSION_ID = "ph1.WyJwbGF5ZXItMSIsIkVVUiIsInBoX2xpbWJvXzk3Il0.sample-session"
+# The Swipe Games session of the sample events: the same wallet (player-1, EUR), game sg_catch_97.
+SAMPLE_SWIPE_SESSION_ID = "sw1.WyJwbGF5ZXItMSIsIkVVUiIsInNnX2NhdGNoXzk3Il0.sample-session"
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 
 
@@ -55,6 +58,30 @@ def sample_events(session_id: str = SAMPLE_SESSION_ID) -> dict[str, dict[str, An
     events = {action: callback_event(payload) for action, payload in payloads.items()}
     # The one URL for all four (POST /callback): the same win, so it answers as the win's replay.
     events["callback"] = callback_event(payloads["win"], endpoint="callback")
+    for name, event in events.items():
+        event["requestContext"]["requestId"] = f"sample-{name}"
+    return events
+
+
+def swipe_sample_events(session_id: str = SAMPLE_SWIPE_SESSION_ID) -> dict[str, dict[str, Any]]:
+    """Swipe's four callbacks, signed with Swipe's sample key: the balance, a bet, its win, and a
+    refund of the bet (for the whole stake, naming its round)."""
+    bet_tx, round_id = "3e5a7c9e-1b3d-4f5a-8c7e-9a1b3c5d7e9f", "6a8c1e3b-5d7f-4a9c-8e1b-3d5f7a9c1e3b"
+    bet = {"type": "regular", "sessionID": session_id, "amount": "1.00", "txID": bet_tx, "roundID": round_id}
+    win = {**bet, "amount": "2.50", "txID": "8b1d3f5a-7c9e-4b1d-9f5a-7c9e1b3d5f7a"}
+    refund = {
+        "sessionID": session_id,
+        "txID": "2c4e6a8c-1e3b-4c5d-8f7a-9c1e3b5d7f9a",
+        "origTxID": bet_tx,
+        "amount": "1.00",
+        "roundID": round_id,
+    }
+    events = {
+        "swipe_balance": swipe_requests.balance_event(SAMPLE_SWIPE_CALLBACK_KEY, session_id),
+        "swipe_bet": swipe_requests.post_event(SAMPLE_SWIPE_CALLBACK_KEY, "bet", bet),
+        "swipe_win": swipe_requests.post_event(SAMPLE_SWIPE_CALLBACK_KEY, "win", win),
+        "swipe_refund": swipe_requests.post_event(SAMPLE_SWIPE_CALLBACK_KEY, "refund", refund),
+    }
     for name, event in events.items():
         event["requestContext"]["requestId"] = f"sample-{name}"
     return events
@@ -139,6 +166,10 @@ SAMPLE_EVENT_FUNCTIONS = {
     "win": "WinFunction",
     "refund": "RefundFunction",
     "callback": "CallbackFunction",
+    "swipe_balance": "SwipeBalanceFunction",
+    "swipe_bet": "SwipeBetFunction",
+    "swipe_win": "SwipeWinFunction",
+    "swipe_refund": "SwipeRefundFunction",
     "launch": "LaunchFunction",
     "wallets": "OperatorFunction",
     "deposit": "OperatorFunction",
@@ -149,7 +180,7 @@ SAMPLE_EVENT_FUNCTIONS = {
 
 
 def all_sample_events() -> dict[str, dict[str, Any]]:
-    return {**sample_events(), **other_sample_events()}
+    return {**sample_events(), **swipe_sample_events(), **other_sample_events()}
 
 
 def write_sample_events(directory: Path = EVENTS_DIR) -> None:

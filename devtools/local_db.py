@@ -23,7 +23,7 @@ import boto3
 from botocore.config import Config
 
 from devtools import dynamodb_local
-from devtools.callbacks import SAMPLE_SESSION_ID
+from devtools.callbacks import SAMPLE_SESSION_ID, SAMPLE_SWIPE_SESSION_ID
 from devtools.core_api_stub import LOCAL_API_KEY, CoreApiStub
 from devtools.template import ROOT, ledger_table_definition
 
@@ -73,8 +73,8 @@ def seed_catalogue(client: Any, table: str, now: int | None = None) -> None:
 
 
 def seed_sample_session(client: Any, table: str, now: int | None = None) -> str:
-    """The sample events' session (player-1, EUR, ph_limbo_97) on a wallet funded once, and the
-    local catalogue the functions check currencies and games against."""
+    """The sample events' sessions (player-1, EUR: Playhub's on ph_limbo_97, Swipe's on sg_catch_97)
+    on a wallet funded once, and the local catalogue the functions check currencies and games against."""
     from devtools.core_api_stub import catalogue_places  # noqa: PLC0415
     from playhub_wallet.dynamodb.callback_ledger import CallbackLedger  # noqa: PLC0415 - the layer's code
     from playhub_wallet.dynamodb.table import Table  # noqa: PLC0415
@@ -90,11 +90,15 @@ def seed_sample_session(client: Any, table: str, now: int | None = None) -> str:
         raise RuntimeError("the sample session id does not parse")
     ledger = CallbackLedger(Table(client, table))
     year = 365 * 86400
-    with contextlib.suppress(StaleSnapshot):  # put only if absent: seeded before
-        ledger.put_session(
-            Session(SAMPLE_SESSION_ID, ref.player_id, ref.currency, ref.game_id, "active", now, now + year),
-            ttl=now + 2 * year,
-        )
+    for session_id in (SAMPLE_SESSION_ID, SAMPLE_SWIPE_SESSION_ID):  # Playhub's and Swipe's, one wallet
+        parts = parse_session_id(session_id)
+        if parts is None:
+            raise RuntimeError(f"the sample session id {session_id} does not parse")
+        with contextlib.suppress(StaleSnapshot):  # put only if absent: seeded before
+            ledger.put_session(
+                Session(session_id, parts.player_id, parts.currency, parts.game_id, "active", now, now + year),
+                ttl=now + 2 * year,
+            )
     seed_catalogue(client, table, now)
     wallet = WalletService(ledger, CurrencyTable(catalogue_places()))
     wallet.transfer(deposit(ref.wallet_key, SAMPLE_FUNDING, SAMPLE_FUNDING_REFERENCE), float("inf"))

@@ -43,7 +43,7 @@ import boto3
 from devtools import dynamodb_local, local_db, openapi
 from devtools.artifact import ArtifactError
 from devtools.artifact import ensure as ensure_artifact
-from devtools.callbacks import SAMPLE_CALLBACK_KEY, other_sample_events
+from devtools.callbacks import SAMPLE_CALLBACK_KEY, SAMPLE_SWIPE_CALLBACK_KEY, other_sample_events
 from devtools.core_api_stub import LOCAL_API_KEY, CoreApiStub
 from devtools.lambda_runtime import FunctionPool, Invocation, resolve_environment
 from devtools.template import ROOT, load_template
@@ -622,6 +622,7 @@ def serve(
     """Build (if needed), start storage, the Core API stub and the functions; serve until stopped."""
     artifact = ensure_artifact(log)  # the first time, and whenever the code changed: about 20 s
     callback_keys = os.environ.get("CALLBACK_KEYS", SAMPLE_CALLBACK_KEY)
+    swipe_callback_keys = os.environ.get("SWIPE_CALLBACK_KEYS", SAMPLE_SWIPE_CALLBACK_KEY)
     api_keys = os.environ.get("API_KEYS", LOCAL_API_KEY)
     # No AWS account needed: local storage accepts any credentials and region.
     for name, default in (
@@ -642,6 +643,7 @@ def serve(
     local_values = {
         "TABLE_NAME": LOCAL_TABLE,
         "CALLBACK_KEYS": callback_keys,
+        "SWIPE_CALLBACK_KEYS": swipe_callback_keys,
         "DYNAMODB_ENDPOINT": endpoint,
         "PLAYHUB_CORE_URL": core_url,
         "PLAYHUB_CID": os.environ.get("PLAYHUB_CID", LOCAL_CID),
@@ -678,6 +680,7 @@ def serve(
     legal_bets = seed_legal_bets(local_values)
     body, signature = signed_body({"action": "balance", "session_id": session_id}, parse_key_list(callback_keys)[0])
     log(f"callback key (give Playhub the same): {callback_keys}")
+    log(f"Swipe callback key (Swipe's Integration API key): {swipe_callback_keys}; Swipe's base URL: {base}/swipe")
     for route in routes:
         guard = "  (IAM on AWS; not enforced locally)" if route.iam else ""
         log(f"  {route.method:4} {base}{route.path}  ->  {route.function}{guard}")

@@ -99,6 +99,7 @@ class RunInfo:
 
     target: str = ""
     one_url: bool = False
+    dialect: str = "playhub"  # playhub, swipe, or mixed (workers alternate, on one wallet)
     rounds: int = 0
     concurrency: int = 0
     seed: int = 0
@@ -240,6 +241,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "run": {
             "target": run.target,
             "callback_urls": "one" if run.one_url else "four",
+            "dialect": run.dialect,
             "rounds": run.rounds,
             "concurrency": run.concurrency,
             "seed": run.seed,
@@ -280,6 +282,7 @@ def from_json(data: dict[str, Any]) -> Report:
         run=RunInfo(
             target=run["target"],
             one_url=run["callback_urls"] == "one",
+            dialect=run.get("dialect", "playhub"),
             rounds=run["rounds"],
             concurrency=run["concurrency"],
             seed=run["seed"],
@@ -647,6 +650,7 @@ def _run_section(report: Report, run: dict[str, Any]) -> list[str]:
     facts = [
         ("target", run["target"]),
         ("callback URLs", urls),
+        ("dialect", report.run.dialect),
         ("started (UTC)", _iso(report.run.started_at, "seconds") or "not recorded"),
         ("duration", f"{run['duration_s']:,.2f} s"),
         ("seed", str(run["seed"])),

@@ -1,7 +1,10 @@
-"""Playhub, simulated: plays signed rounds against a stack and checks that every cent adds up.
+"""Playhub (or Swipe Games), simulated: plays signed rounds against a stack and checks that every
+cent adds up.
 
     python -m devtools.simulator                        # short run against make run, with a transcript
     python -m devtools.simulator --rounds 2000 --concurrency 4
+    python -m devtools.simulator --dialect swipe        # Swipe's callbacks (/swipe/...), Swipe's key
+    python -m devtools.simulator --dialect mixed --concurrency 4   # both at once, on one wallet
     python -m devtools.simulator --rounds 200 --report report.html --json report.json   # devtools/report.py
     python -m devtools.simulator --url https://…/live --key "$KEY"   # a deployed stack (operator routes SigV4)
 
@@ -11,6 +14,11 @@ and their payout, duplicate deliveries of every callback, bets whose answer neve
 followed by refunds (what Playhub does on a 500 or a timeout), refunds that arrive before
 their bet, and bets larger than the balance. The money check compares the balance the wallet
 reports with the one the answers imply; any mismatch or broken rule exits non-zero.
+
+The rounds are written in Playhub's terms; a session launched for Swipe (`sw1.`) sends each one
+as Swipe does (SWIPE.md §5): a signed GET /swipe/balance, camelCase bodies signed with Swipe's key,
+a refund that states the stake and its round, free rounds by our campaign id. With --dialect
+mixed the workers alternate between the two providers on the same player's one wallet.
 """
 
 from __future__ import annotations
@@ -29,17 +37,22 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import requests
 
-from devtools.callbacks import SAMPLE_CALLBACK_KEY
+from devtools.callbacks import SAMPLE_CALLBACK_KEY, SAMPLE_SWIPE_CALLBACK_KEY
 from devtools.report import Report, RunInfo, json_text, to_html
+from playhub_wallet import swipe_signing
 from playhub_wallet.playhub_requests import refund_payload, round_payload
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
 CENT = Decimal("0.01")
 ANSWERED_IN_TIME = "answered within Playhub's 5 s"
 GAME = "ph_limbo_97"
+SWIPE_GAME = "sg_catch_97"  # in the local Swipe Core API stub's games
+SWIPE_SESSION_PREFIX = "sw1."
+DIALECTS = ("playhub", "swipe", "mixed")
 
 
 class Transport(Protocol):
@@ -81,10 +94,16 @@ class Simulator:
         out: Callable[[str], None] = print,
         timeout: float = 5.0,
         one_url: bool = False,
+        dialect: str = "playhub",
+        swipe_key: str = SAMPLE_SWIPE_CALLBACK_KEY,
     ) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}")
         self.transport = transport
         self.one_url = one_url  # Playhub's single-URL option: every callback to POST /callback
+        self.dialect = dialect
         self.key = key
+        self.swipe_key = swipe_key  # Swipe's Integration API key
         self.seed = seed
         self.transcript = transcript
         self._round_lines = threading.local()  # a round's transcript, printed whole when it ends
@@ -95,16 +114,19 @@ class Simulator:
 
     # Set-up through the operator API ----------------------------------------------------
 
+    def provider_of(self, worker: int) -> str:
+        """The provider whose game worker plays: the dialect's, or alternating when mixed."""
+        if self.dialect == "mixed":
+            return "playhub" if worker % 2 == 0 else "swipe"
+        return self.dialect
+
     def open_sessions(self, player_id: str, currency: str, count: int, funding: Decimal) -> list[str]:
         sessions = []
-        for _ in range(count):
-            status, launched = self.transport.call(
-                "POST",
-                "/games/launch",
-                {"player_id": player_id, "game_id": GAME, "currency": currency, "locale": "en_us"},
-                {},
-                30,
-            )
+        for worker in range(count):
+            launch: dict[str, str] = {"player_id": player_id, "game_id": GAME, "currency": currency, "locale": "en_us"}
+            if self.provider_of(worker) == "swipe":
+                launch |= {"provider": "swipe", "game_id": SWIPE_GAME, "platform": "desktop"}
+            status, launched = self.transport.call("POST", "/games/launch", launch, {}, 30)
             if status != 200:
                 raise RuntimeError(f"launch failed: {status} {launched}")
             sessions.append(launched["session_id"])
@@ -123,12 +145,17 @@ class Simulator:
     # Callbacks, signed as Playhub signs them ----------------------------------------------
 
     def send(self, payload: dict[str, str], *, timeout: float | None = None) -> tuple[int, Any]:
-        body = canonical_json(payload)
-        headers = {SIGNATURE_HEADER: sign(self.key, body), "Content-Type": "application/json"}
+        """A callback in Playhub's terms, sent in the dialect of its session's provider."""
         action = payload["action"]
+        if payload["session_id"].startswith(SWIPE_SESSION_PREFIX):
+            method, path, body, headers = swipe_request(payload, self.swipe_key)
+        else:
+            body = canonical_json(payload)
+            headers = {SIGNATURE_HEADER: sign(self.key, body), "Content-Type": "application/json"}
+            method, path = "POST", self.path(action)
         started = time.perf_counter()
         try:
-            status, answer = self.transport.call("POST", self.path(action), body, headers, timeout or self.timeout)
+            status, answer = self.transport.call(method, path, body, headers, timeout or self.timeout)
         except TimeoutError:
             if timeout is None:  # Playhub's own timeout ran out: a latency of at least that, and a broken rule
                 self._timed(action, started, answered=False, detail=f"{action} {payload.get('tx_id', '')}")
@@ -136,6 +163,8 @@ class Simulator:
         finally:  # sent, answered or not
             with self.report.lock:
                 self.report.callbacks[action] += 1
+        if isinstance(answer, dict) and "txID" in answer:  # Swipe's answer, read as Playhub's
+            answer = {**answer, "tx_id": answer["txID"]}
         if timeout is None:  # Playhub's own timeout: not a bet whose answer is abandoned on purpose
             self._timed(action, started, answered=True)
         if self.transcript:
@@ -215,7 +244,7 @@ class Simulator:
         except TimeoutError:
             status, answer = 0, {}
         if status in (0, 500):  # Playhub refunds a bet answered 500 or not answered in time
-            self._refund(session_id, bet["tx_id"])
+            self._refund(session_id, bet)
             return
         if status != 200:
             self.report.check(
@@ -252,17 +281,19 @@ class Simulator:
         bet = _payload("bet", session_id, Decimal(rng.randint(10, 500)) * CENT)
         with contextlib.suppress(TimeoutError):
             self.send(bet, timeout=0.001)
-        self._refund(session_id, bet["tx_id"])
+        self._refund(session_id, bet)
 
-    def _refund(self, session_id: str, orig_tx_id: str) -> None:
-        refund = refund_payload(session_id, orig_tx_id)
+    def _refund(self, session_id: str, bet: dict[str, str]) -> None:
+        refund = refund_payload(session_id, bet["tx_id"])
+        if session_id.startswith(SWIPE_SESSION_PREFIX):  # Swipe states the whole stake, and its round
+            refund |= {"amount": bet["amount"], "round_id": bet["round_id"]}
         status, answer = self.send_until_ok(refund, "refund accepted")
         if status == 200:
             self.duplicate(refund, answer)
 
     def _refund_first(self, session_id: str, rng: random.Random) -> None:
         bet = _payload("bet", session_id, Decimal(rng.randint(10, 500)) * CENT)
-        self._refund(session_id, bet["tx_id"])
+        self._refund(session_id, bet)
         status, answer = self.send(bet)
         self.report.check("bet after its refund refused", status == 400, f"{status} {answer}")
 
@@ -279,6 +310,11 @@ class Simulator:
         self.report.check("balance answered", status == 200 and "balance" in answer, f"{status} {answer}")
 
     def check_signatures(self, session_id: str) -> None:
+        if session_id.startswith(SWIPE_SESSION_PREFIX):
+            method, path, _, _ = swipe_request({"action": "balance", "session_id": session_id}, self.swipe_key)
+            status, _ = self.transport.call(method, path, b"", {SIGNATURE_HEADER: "0" * 64}, 5)
+            self.report.check("wrong signature refused with 401", status == 401, f"swipe: {status}")
+            return
         body = canonical_json({"action": "balance", "session_id": session_id})
         status, _ = self.transport.call(
             "POST", self.path("balance"), body, {SIGNATURE_HEADER: sign("not-the-key", body)}, 5
@@ -302,6 +338,7 @@ class Simulator:
         self.report.run = RunInfo(
             target=getattr(self.transport, "base_url", type(self.transport).__name__),
             one_url=self.one_url,
+            dialect=self.dialect,
             rounds=rounds,
             concurrency=concurrency,
             seed=self.seed,
@@ -310,11 +347,15 @@ class Simulator:
         )
         self.report.clock = time.perf_counter()
         player_id = player_id or f"sim-{uuid.uuid4().hex[:10]}"
+        if self.dialect == "mixed" and concurrency < 2:
+            raise RuntimeError("--dialect mixed needs --concurrency 2 or more: the workers alternate providers")
         sessions = self.open_sessions(player_id, currency, concurrency, funding)
-        status, answer = self.send({"action": "balance", "session_id": sessions[0]})
-        if status != 200:
-            raise SystemExit(f"the stack refused a balance callback ({status} {answer}): is --key its callback key?")
-        self.check_signatures(sessions[0])
+        for session_id in sessions[:2] if self.dialect == "mixed" else sessions[:1]:
+            status, answer = self.send({"action": "balance", "session_id": session_id})
+            if status != 200:
+                which = "--swipe-key Swipe's" if session_id.startswith(SWIPE_SESSION_PREFIX) else "--key its"
+                raise SystemExit(f"the stack refused a balance callback ({status} {answer}): is {which} callback key?")
+            self.check_signatures(session_id)
         done = 0
         done_lock = threading.Lock()
 
@@ -350,6 +391,34 @@ def _payload(
     return round_payload(action, session_id, f"{amount:.2f}", type=type, round_id=round_id, frc_id=frc_id)
 
 
+def swipe_request(payload: dict[str, str], key: str) -> tuple[str, str, bytes, dict[str, str]]:
+    """A Playhub-shaped callback as Swipe Games sends it (SWIPE.md §5): method, path, body, headers."""
+    action, session_id = payload["action"], payload["session_id"]
+    if action == "balance":
+        signature = swipe_signing.query_signature(key, {"sessionID": session_id})
+        return "GET", f"/swipe/balance?{urlencode({'sessionID': session_id})}", b"", {SIGNATURE_HEADER: signature}
+    if action == "refund":
+        body: dict[str, str] = {
+            "sessionID": session_id,
+            "txID": payload["tx_id"],
+            "origTxID": payload["orig_tx_id"],
+            "amount": payload["amount"],
+            "roundID": payload["round_id"],
+        }
+    else:
+        body = {
+            "type": "free" if payload["type"] == "free" else "regular",
+            "sessionID": session_id,
+            "amount": payload["amount"],
+            "txID": payload["tx_id"],
+            "roundID": payload["round_id"],
+        }
+        if "frc_id" in payload:
+            body["frID"] = payload["frc_id"]  # our campaign's id, as Swipe sends it back
+    raw, signature = swipe_signing.signed_body(key, body)
+    return "POST", f"/swipe/{action}", raw, {SIGNATURE_HEADER: signature, "Content-Type": "application/json"}
+
+
 def _progress_bar(total: int, stream: Any = None) -> Callable[[int], None]:
     """A bar redrawn in place on a terminal; elsewhere (a CI log, a file) a line every 5 s."""
     stream = stream or sys.stderr
@@ -377,10 +446,14 @@ def _progress_bar(total: int, stream: Any = None) -> Callable[[int], None]:
     return show
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:3000", help="the stack: callbacks and operator routes")
     parser.add_argument("--key", default=SAMPLE_CALLBACK_KEY, help="the Callback Token Key to sign with")
+    parser.add_argument(
+        "--dialect", choices=DIALECTS, default="playhub", help="whose callbacks: mixed alternates workers, one wallet"
+    )
+    parser.add_argument("--swipe-key", default=SAMPLE_SWIPE_CALLBACK_KEY, help="Swipe's Integration API key")
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
@@ -389,7 +462,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--single-url", action="store_true", help="send every callback to POST /callback")
     parser.add_argument("--report", metavar="PATH", help="write the report as one self-contained HTML file")
     parser.add_argument("--json", metavar="PATH", help="write the report as JSON ('-': to stdout)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     outputs = [path for path in (args.report, args.json) if path and path != "-"]
     problem = next((f"{path}: {why}" for path in outputs if (why := _unwritable(path))), None)
     if problem is None and len({Path(path).resolve() for path in outputs}) < len(outputs):
@@ -414,6 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         transcript=transcript,
         one_url=args.single_url,
         out=say,
+        dialect=args.dialect,
+        swipe_key=args.swipe_key,
     )
     try:
         report = simulator.run(

@@ -29,6 +29,7 @@ def _failures(context: LambdaContext) -> list[str]:
         targets = targets_from(os.environ)
         settings = Settings.from_environment()
         key = settings.callback_key_source().current()[0]
+        swipe_key = settings.swipe_callback_key_source().current()[0]
         currency = probe_currency(CatalogueTable(table_from_environment(settings)).currencies())
     except Exception as exc:  # the check itself cannot run: the release must not go on
         return [f"the check could not start: {exc}"]
@@ -43,7 +44,7 @@ def _failures(context: LambdaContext) -> list[str]:
         return answer
 
     budget = context.get_remaining_time_in_millis() / 1000 - REPORT_MARGIN_SECONDS
-    return run_checks(targets, key, invoke, currency=currency, within_seconds=max(budget, 1.0))
+    return run_checks(targets, key, invoke, currency=currency, within_seconds=max(budget, 1.0), swipe_key=swipe_key)
 
 
 @logger.inject_lambda_context(clear_state=True)

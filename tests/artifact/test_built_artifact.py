@@ -17,7 +17,9 @@ from devtools.template import ROOT, load_template
 FUNCTIONS = sorted(
     name for name, resource in load_template()["Resources"].items() if resource["Type"] == "AWS::Serverless::Function"
 )
-CALLBACKS = ["BalanceFunction", "BetFunction", "WinFunction", "RefundFunction", "CallbackFunction"]
+PLAYHUB_CALLBACKS = ["BalanceFunction", "BetFunction", "WinFunction", "RefundFunction", "CallbackFunction"]
+SWIPE_CALLBACKS = ["SwipeBalanceFunction", "SwipeBetFunction", "SwipeWinFunction", "SwipeRefundFunction"]
+CALLBACKS = PLAYHUB_CALLBACKS + SWIPE_CALLBACKS
 # What a callback never needs: the Core API client and everything behind it, the other consumers'
 # stores, and X-Ray when tracing is off.
 NOT_FOR_CALLBACKS = [
@@ -37,6 +39,8 @@ NOT_FOR_CALLBACKS = [
     "playhub_wallet.rounds",
     "playhub_wallet.playhub_catalogue",
     "playhub_wallet.playhub_requests",  # the pre-traffic check's and the local tools'
+    "playhub_wallet.swipe_requests",
+    "playhub_wallet.swipe_core_api",
     "playhub_wallet.pre_traffic",
     "playhub_wallet.health",
     "aws_xray_sdk",
@@ -93,6 +97,12 @@ def test_the_path_is_the_artifact_and_the_standard_library_only(built_artifact: 
 def test_a_callback_imports_only_what_callbacks_use(built_artifact: Artifact, function: str) -> None:
     modules = import_report(built_artifact, function)["modules"]
     assert [name for name in NOT_FOR_CALLBACKS if name in modules] == []
+
+
+@pytest.mark.parametrize("function", PLAYHUB_CALLBACKS)
+def test_playhubs_callbacks_load_nothing_of_swipes_dialect(built_artifact: Artifact, function: str) -> None:
+    modules = import_report(built_artifact, function)["modules"]
+    assert [name for name in modules if name.startswith("playhub_wallet.swipe_")] == []
 
 
 def test_reconciliation_imports_no_http_client(built_artifact: Artifact) -> None:

@@ -89,14 +89,26 @@ def test_every_sample_event_is_answered_by_its_built_function(invoke: Any) -> No
     assert invoke("callback") == (200, {**win, "balance": "22.50"})  # the same win through the one URL
     assert invoke("bet")[0] == 400  # a bet resent after its refund is refused (house rule)
 
+    # Swipe's callbacks, on the same wallet through a Swipe session (22.50 EUR at this point).
+    assert invoke("swipe_balance") == (200, {"balance": "22.50"})
+    status, swipe_bet = invoke("swipe_bet")
+    assert (status, swipe_bet["balance"]) == (200, "21.50")
+    status, swipe_win = invoke("swipe_win")
+    assert (status, swipe_win["balance"]) == (200, "24.00")
+    status, swipe_refund = invoke("swipe_refund")
+    assert (status, swipe_refund["balance"]) == (200, "25.00")
+    assert invoke("swipe_refund") == (200, swipe_refund)  # a replay
+    assert invoke("swipe_bet")[0] == 400  # refunded: void, as for Playhub
+
     status, deposit = invoke("deposit")
-    assert (status, deposit["balance"], deposit["replayed"]) == (200, "27.50", False)
+    assert (status, deposit["balance"], deposit["replayed"]) == (200, "30.00", False)
     status, wallets = invoke("wallets")
     assert status == 200
-    assert [(w["currency"], w["balance"]) for w in wallets["wallets"]] == [("EUR", "27.50")]
+    assert [(w["currency"], w["balance"]) for w in wallets["wallets"]] == [("EUR", "30.00")]
     status, history = invoke("transactions")
     assert status == 200
-    assert len(history["transactions"]) == 5  # funding, bet, win, refund, deposit
+    assert len(history["transactions"]) == 8  # funding; Playhub's bet, win, refund; Swipe's; deposit
+    assert [entry["provider"] for entry in history["transactions"]][1:4] == ["swipe"] * 3
 
     status, launch = invoke("launch")
     assert status == 200

@@ -30,14 +30,17 @@ from detect_secrets.core.secrets_collection import SecretsCollection
 from detect_secrets.settings import default_settings
 
 from devtools.template import load_template
+from playhub_wallet import swipe_signing
 from playhub_wallet.signing import SIGNATURE_HEADER, sign
 
-# The local-only sample keys: CALLBACK_KEYS and API_KEYS in env.json, SAMPLE_CALLBACK_KEY in
-# devtools/callbacks.py (the README's curl signs with it), LOCAL_API_KEY in devtools/core_api_stub.py.
+# The local-only sample keys: CALLBACK_KEYS, SWIPE_CALLBACK_KEYS and API_KEYS in env.json,
+# SAMPLE_CALLBACK_KEY and SAMPLE_SWIPE_CALLBACK_KEY in devtools/callbacks.py (the README's curl signs
+# with the first), LOCAL_API_KEY in devtools/core_api_stub.py.
 # Nothing on AWS accepts them: a deployed stack reads its keys from Secrets Manager or SSM.
 SAMPLE_CALLBACK_KEY = "local-callback-key"
+SAMPLE_SWIPE_CALLBACK_KEY = "local-swipe-callback-key"
 SAMPLE_API_KEY = "local-api-key"
-ALLOWED_VALUES = frozenset({SAMPLE_CALLBACK_KEY, SAMPLE_API_KEY})
+ALLOWED_VALUES = frozenset({SAMPLE_CALLBACK_KEY, SAMPLE_SWIPE_CALLBACK_KEY, SAMPLE_API_KEY})
 
 # A name for a secret itself: its last word is one of these (CALLBACK_KEYS, ApiKey, db_password,
 # or SecretString: see _is_secret_name), not a name for where it lives (CallbackKeySecretArn,
@@ -227,13 +230,22 @@ def _is_secret_name(name: str) -> bool:
 
 
 def _sample_signatures(path: Path) -> frozenset[str]:
-    """The X-REQUEST-SIGN of a sample event, when the sample callback key signed its body."""
+    """The X-REQUEST-SIGN of a sample event, when a sample callback key signed what it signs: the
+    body (Playhub's and Swipe's POSTs) or, for Swipe's GET /balance, the query's first values."""
     if path.parent.name != "events" or path.suffix != ".json":
         return frozenset()
     event = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(event, dict) or not isinstance(event.get("body"), str):
+    if not isinstance(event, dict):
         return frozenset()
     signature = (event.get("headers") or {}).get(SIGNATURE_HEADER)
-    if signature == sign(SAMPLE_CALLBACK_KEY, event["body"].encode("utf-8")):
+    if not isinstance(signature, str):
+        return frozenset()
+    messages = []
+    if isinstance(event.get("body"), str):
+        messages.append(event["body"].encode("utf-8"))
+    if event.get("httpMethod") == "GET" and event.get("multiValueQueryStringParameters"):
+        messages.append(swipe_signing.query_message(swipe_signing.balance_query(event)))
+    keys = (SAMPLE_CALLBACK_KEY, SAMPLE_SWIPE_CALLBACK_KEY)
+    if any(signature == sign(key, message) for key in keys for message in messages):
         return frozenset({signature})
     return frozenset()

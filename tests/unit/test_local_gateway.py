@@ -60,13 +60,17 @@ def template_events() -> Iterator[tuple[str, str, str, bool]]:
 def test_every_template_route_is_served_by_its_function(routes: list[Route]) -> None:
     served = {(route.function, route.method, route.path, route.iam) for route in routes}
     assert served == set(template_events())
-    assert len(served) == 26  # five callback routes (four and the one URL), twenty operator routes, health
+    assert (
+        len(served) == 30
+    )  # nine callback routes (Playhub four and the one URL, Swipe four), twenty operator routes, health
 
 
 @pytest.mark.parametrize(
     ("method", "path", "function", "parameters"),
     [
         ("POST", "/bet", "BetFunction", {}),
+        ("GET", "/swipe/balance", "SwipeBalanceFunction", {}),
+        ("POST", "/swipe/refund", "SwipeRefundFunction", {}),
         ("GET", "/players/alice/wallets", "OperatorFunction", {"player_id": "alice"}),
         ("GET", "/players/a%40b/wallets/EUR/transactions", "OperatorFunction", {"player_id": "a@b", "currency": "EUR"}),
         ("GET", "/campaigns/by-frc/f-1", "OperatorFunction", {"frc_id": "f-1"}),
@@ -83,7 +87,9 @@ def test_paths_with_parameters_find_their_route(
     assert (route.function, values) == (function, parameters)
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/bet"), ("POST", "/nowhere"), ("DELETE", "/campaigns/x")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/bet"), ("POST", "/nowhere"), ("DELETE", "/campaigns/x"), ("POST", "/swipe/balance")]
+)
 def test_other_requests_find_no_route(routes: list[Route], method: str, path: str) -> None:
     assert find_route(routes, method, path) is None
 

@@ -14,11 +14,26 @@ from support.harness import FakeLambdaContext, handler_module
 from playhub_wallet import signing
 from playhub_wallet.catalogue import Currencies, Currency
 from playhub_wallet.models import REQUEST_MODELS, Action
-from playhub_wallet.pre_traffic import CHECKS, probe_currency, probes, run_checks, targets_from, verdict
+from playhub_wallet.pre_traffic import (
+    ALL_CHECKS,
+    CHECKS,
+    SWIPE_CHECKS,
+    probe_currency,
+    probes,
+    run_checks,
+    targets_from,
+    verdict,
+)
 from playhub_wallet.sessions import parse_session_id
+from playhub_wallet.state import Provider
+from playhub_wallet.swipe_models import parse_balance_query, parse_swipe_request
+from playhub_wallet.swipe_signing import balance_query, parse_json, verify_body, verify_query
 
 KEY = "the-callback-key"
+SWIPE_KEY = "swipes-integration-key"
 TARGETS = {variable: f"arn:aws:lambda:eu-west-1:1:function:{variable}:7" for variable in CHECKS}
+SWIPE_TARGETS = {variable: f"arn:aws:lambda:eu-west-1:1:function:{variable}:7" for variable in SWIPE_CHECKS}
+ALL_TARGETS = {**TARGETS, **SWIPE_TARGETS}
 
 
 def test_each_function_gets_one_request_playhub_could_have_signed_for_its_own_route() -> None:
@@ -38,6 +53,37 @@ def test_each_function_gets_one_request_playhub_could_have_signed_for_its_own_ro
         sessions.add(body["session_id"])
     (session,) = sessions  # one session for all, well-formed, so each callback looks it up
     assert parse_session_id(session) is not None
+
+
+def test_each_swipe_function_gets_one_request_swipe_could_have_signed_for_its_own_route() -> None:
+    made = probes(SWIPE_TARGETS, KEY, swipe_key=SWIPE_KEY)
+    assert sorted(probe.target for probe in made) == sorted(SWIPE_TARGETS.values())
+    sessions = set()
+    for probe in made:
+        event = probe.event()
+        signature = event["headers"][signing.SIGNATURE_HEADER]
+        callback = probe.route.removeprefix("/swipe/")
+        assert event["path"] == probe.route
+        if callback == "balance":
+            assert (event["httpMethod"], event["body"]) == ("GET", None)
+            assert verify_query(signature, balance_query(event), [SWIPE_KEY])
+            assert not verify_query(signature, balance_query(event), [KEY])
+            session_id = parse_balance_query(event["multiValueQueryStringParameters"]).session_id
+        else:
+            assert event["httpMethod"] == "POST"
+            assert verify_body(signature, event["body"].encode(), [SWIPE_KEY])
+            assert not verify_body(signature, event["body"].encode(), [KEY])
+            session_id = parse_swipe_request(Action(callback), parse_json(event["body"].encode())).session_id
+        sessions.add(session_id)
+    (session,) = sessions
+    ref = parse_session_id(session)
+    assert ref is not None
+    assert ref.provider is Provider.SWIPE  # a Swipe function finds only Swipe sessions
+
+
+def test_swipes_probes_need_swipes_key() -> None:
+    with pytest.raises(ValueError, match="Swipe's callback key"):
+        probes(ALL_TARGETS, KEY)
 
 
 def test_every_run_asks_about_a_new_session() -> None:
@@ -104,9 +150,11 @@ def test_the_check_uses_a_currency_of_the_catalogue_and_refuses_to_run_without_o
 
 
 def test_a_target_missing_from_the_environment_is_an_error_not_a_pass() -> None:
-    with pytest.raises(ValueError, match="not set: CHECK_REFUND"):
-        targets_from({variable: "arn" for variable in CHECKS if variable != "CHECK_REFUND"})
-    assert targets_from({**TARGETS, "OTHER": "x"}) == TARGETS
+    with pytest.raises(ValueError, match=r"not set: CHECK_REFUND$"):
+        targets_from({variable: "arn" for variable in ALL_CHECKS if variable != "CHECK_REFUND"})
+    with pytest.raises(ValueError, match="not set: CHECK_SWIPE_BALANCE, CHECK_SWIPE_BET"):
+        targets_from(TARGETS)
+    assert targets_from({**ALL_TARGETS, "OTHER": "x"}) == ALL_TARGETS
 
 
 class FakeClients:
@@ -150,24 +198,29 @@ def run_hook(
     clients: FakeClients,
     key: str | None = KEY,
     currencies: Currencies | None = None,
+    swipe_key: str | None = SWIPE_KEY,
 ) -> dict[str, str]:
     module = handler_module("pre_traffic")
     monkeypatch.setattr(module.boto3, "client", clients)
     monkeypatch.setattr(FakeCatalogue, "listed", currencies if currencies is not None else listed("EUR"))
     monkeypatch.setattr(module, "CatalogueTable", FakeCatalogue)
-    for variable, target in TARGETS.items():
+    for variable, target in ALL_TARGETS.items():
         monkeypatch.setenv(variable, target)
     monkeypatch.setenv("TABLE_NAME", "t")
     if key:
         monkeypatch.setenv("CALLBACK_KEYS", key)
     else:
         monkeypatch.delenv("CALLBACK_KEYS", raising=False)
+    if swipe_key:
+        monkeypatch.setenv("SWIPE_CALLBACK_KEYS", swipe_key)
+    else:
+        monkeypatch.delenv("SWIPE_CALLBACK_KEYS", raising=False)
     result: dict[str, str] = module.lambda_handler(HOOK_EVENT, FakeLambdaContext())
     return result
 
 
 def test_the_hook_tells_codedeploy_it_succeeded_when_every_version_passes(monkeypatch: pytest.MonkeyPatch) -> None:
-    clients = FakeClients({route: REFUSED for route, _ in CHECKS.values()})
+    clients = FakeClients({route: REFUSED for route, _ in ALL_CHECKS.values()})
     assert run_hook(monkeypatch, clients) == {"status": "Succeeded"}
     assert clients.reported == [
         {"deploymentId": "d-ABC", "lifecycleEventHookExecutionId": "hook-1", "status": "Succeeded"}
@@ -175,7 +228,7 @@ def test_the_hook_tells_codedeploy_it_succeeded_when_every_version_passes(monkey
 
 
 def test_the_hook_fails_the_release_when_a_version_crashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    answers: dict[str, Any] = {route: REFUSED for route, _ in CHECKS.values()}
+    answers: dict[str, Any] = {route: REFUSED for route, _ in ALL_CHECKS.values()}
     answers["/refund"] = {"errorType": "Runtime.ImportModuleError", "errorMessage": "No module named 'pydantic'"}
     clients = FakeClients(answers)
     assert run_hook(monkeypatch, clients) == {"status": "Failed"}
@@ -183,13 +236,19 @@ def test_the_hook_fails_the_release_when_a_version_crashes(monkeypatch: pytest.M
 
 
 def test_the_hook_fails_the_release_when_it_cannot_read_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    clients = FakeClients({route: REFUSED for route, _ in CHECKS.values()})
+    clients = FakeClients({route: REFUSED for route, _ in ALL_CHECKS.values()})
     assert run_hook(monkeypatch, clients, key=None) == {"status": "Failed"}  # no key source configured
     assert [status["status"] for status in clients.reported] == ["Failed"]
 
 
+def test_the_hook_fails_the_release_when_it_cannot_read_swipes_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    clients = FakeClients({route: REFUSED for route, _ in ALL_CHECKS.values()})
+    assert run_hook(monkeypatch, clients, swipe_key=None) == {"status": "Failed"}
+    assert [status["status"] for status in clients.reported] == ["Failed"]
+
+
 def test_the_hook_fails_the_release_when_the_catalogue_is_not_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
-    clients = FakeClients({route: REFUSED for route, _ in CHECKS.values()})
+    clients = FakeClients({route: REFUSED for route, _ in ALL_CHECKS.values()})
     assert run_hook(monkeypatch, clients, currencies=listed()) == {"status": "Failed"}
     assert [status["status"] for status in clients.reported] == ["Failed"]
 
@@ -202,7 +261,9 @@ def test_a_retried_hook_whose_status_codedeploy_has_ends_quietly(monkeypatch: py
             error = {"Error": {"Code": "LifecycleEventAlreadyCompletedException", "Message": "done"}}
             raise ClientError(error, "PutLifecycleEventHookExecutionStatus")  # type: ignore[arg-type]
 
-    assert run_hook(monkeypatch, Completed({route: REFUSED for route, _ in CHECKS.values()})) == {"status": "Succeeded"}
+    assert run_hook(monkeypatch, Completed({route: REFUSED for route, _ in ALL_CHECKS.values()})) == {
+        "status": "Succeeded"
+    }
 
     class Broken(FakeClients):
         def put_lifecycle_event_hook_execution_status(self, **status: str) -> None:
@@ -210,4 +271,4 @@ def test_a_retried_hook_whose_status_codedeploy_has_ends_quietly(monkeypatch: py
             raise ClientError(error, "PutLifecycleEventHookExecutionStatus")  # type: ignore[arg-type]
 
     with pytest.raises(ClientError):  # any other failure to report is the function's error: Lambda retries it
-        run_hook(monkeypatch, Broken({route: REFUSED for route, _ in CHECKS.values()}))
+        run_hook(monkeypatch, Broken({route: REFUSED for route, _ in ALL_CHECKS.values()}))

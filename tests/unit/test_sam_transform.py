@@ -5,6 +5,7 @@ callback's alias moves through CodeDeploy after the pre-traffic check, rolled ba
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from functools import cache
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from devtools.template import ROOT
 
 SAM_PYTHON = ROOT / ".cache" / "sam-cli" / "bin" / "python"
-CALLBACKS = ("Balance", "Bet", "Win", "Refund", "Callback")
+CALLBACKS = ("Balance", "Bet", "Win", "Refund", "Callback", "SwipeBalance", "SwipeBet", "SwipeWin", "SwipeRefund")
 
 
 @cache
@@ -50,7 +51,7 @@ def test_every_route_of_the_api_calls_a_functions_alias_never_latest() -> None:
         for operations in body["paths"].values()
         for operation in operations.values()
     ]
-    assert len(uris) == 26  # 5 callbacks, launch, health and 19 operator routes
+    assert len(uris) == 30  # 9 callbacks (Playhub 5, Swipe 4), launch, health and 19 operator routes
     assert all(uri.endswith("Aliaslive}/invocations") for uri in uris), uris
     permissions = of_type("AWS::Lambda::Permission")
     assert all(p["Properties"]["FunctionName"]["Ref"].endswith("Aliaslive") for p in permissions.values())
@@ -102,12 +103,13 @@ def test_each_callbacks_alias_waits_for_the_pre_traffic_check_of_the_version_it_
         assert update["BeforeAllowTrafficHook"] == {"Ref": "PreTrafficCheckFunction"}
         assert update["DeploymentGroupName"] == {"Ref": f"{name}FunctionDeploymentGroup"}
         version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
-        assert hook_variables[f"CHECK_{name.upper()}"] == {"Ref": version}  # the new version, not the alias
+        variable = "CHECK_" + re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()  # SwipeBet: CHECK_SWIPE_BET
+        assert hook_variables[variable] == {"Ref": version}  # the new version, not the alias
 
 
 def test_no_other_alias_waits_for_codedeploy() -> None:
     aliases = of_type("AWS::Lambda::Alias")
-    assert len(aliases) == 11
+    assert len(aliases) == 15
     gradual = {name for name, alias in aliases.items() if "UpdatePolicy" in alias}
     assert gradual == {f"{name}FunctionAliaslive" for name in CALLBACKS}
 
@@ -117,6 +119,8 @@ def test_the_stage_keeps_the_throttles_and_the_access_log() -> None:
     properties = stage["Properties"]
     assert properties["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
     paths = {setting["ResourcePath"]: setting for setting in properties["MethodSettings"]}
-    assert set(paths) == {"/*", "/~1balance", "/~1bet", "/~1win", "/~1refund", "/~1callback"}
+    assert set(paths) == {"/*", "/~1balance", "/~1bet", "/~1win", "/~1refund", "/~1callback"} | {
+        f"/~1swipe~1{callback}" for callback in ("balance", "bet", "win", "refund")
+    }
     assert paths["/~1bet"]["ThrottlingRateLimit"] == {"Ref": "CallbackThrottleRate"}
     assert paths["/*"]["ThrottlingRateLimit"] == {"Ref": "OperatorThrottleRate"}

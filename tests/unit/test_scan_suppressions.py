@@ -8,7 +8,17 @@ from typing import Any
 from devtools.template import ROOT, load_template
 
 RESOURCES: dict[str, Any] = load_template()["Resources"]
-CALLBACK_FUNCTIONS = ["BalanceFunction", "BetFunction", "WinFunction", "RefundFunction", "CallbackFunction"]
+CALLBACK_FUNCTIONS = [
+    "BalanceFunction",
+    "BetFunction",
+    "WinFunction",
+    "RefundFunction",
+    "CallbackFunction",
+    "SwipeBalanceFunction",
+    "SwipeBetFunction",
+    "SwipeWinFunction",
+    "SwipeRefundFunction",
+]
 
 
 def _skips() -> dict[str, list[dict[str, str]]]:

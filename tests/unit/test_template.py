@@ -27,6 +27,14 @@ TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 DEDICATED = {"BalanceFunction": "/balance", "BetFunction": "/bet", "WinFunction": "/win", "RefundFunction": "/refund"}
 CALLBACKS = {**DEDICATED, "CallbackFunction": "/callback"}  # and the one URL for all four
+# Swipe Games' four, under their own base path; GET /balance, the others POST (SWIPE.md §5).
+SWIPE_CALLBACKS = {
+    "SwipeBalanceFunction": ("GET", "/swipe/balance"),
+    "SwipeBetFunction": ("POST", "/swipe/bet"),
+    "SwipeWinFunction": ("POST", "/swipe/win"),
+    "SwipeRefundFunction": ("POST", "/swipe/refund"),
+}
+ALL_CALLBACKS = [*CALLBACKS, *SWIPE_CALLBACKS]
 # A transaction is authorised item by item: Put as PutItem, Update as UpdateItem, ConditionCheck
 # as ConditionCheckItem. tests/integration/test_iam_actions.py checks these against what each
 # function's code sends.
@@ -50,6 +58,9 @@ TABLE_ACTIONS = {
 }
 # The one URL may do what the four may do together, and no more: that union is the refund's list.
 TABLE_ACTIONS["CallbackFunction"] = TABLE_ACTIONS["RefundFunction"]
+# Swipe's callbacks run the same wallet code, so they need exactly what Playhub's do.
+for _swipe, _playhub in [("Balance", "Balance"), ("Bet", "Bet"), ("Win", "Win"), ("Refund", "Refund")]:
+    TABLE_ACTIONS[f"Swipe{_swipe}Function"] = TABLE_ACTIONS[f"{_playhub}Function"]
 
 
 def test_the_one_url_may_do_what_the_four_callbacks_may_do_together() -> None:
@@ -107,21 +118,43 @@ def test_the_ledger_table_is_kept_recoverable_and_only_sessions_expire() -> None
     assert properties["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
 
 
-def test_the_ip_allow_list_applies_only_when_its_parameter_is_set() -> None:
-    assert TEMPLATE["Conditions"]["RestrictSourceIps"] == {
-        "Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "PlayhubSourceIps"}]}, ""]}]
-    }
-    condition, policy, otherwise = RESOURCES["CallbackApi"]["Properties"]["Policy"]["Fn::If"]
-    assert (condition, otherwise) == ("RestrictSourceIps", {"Ref": "AWS::NoValue"})
-    deny = policy["Statement"][1]
+def _deny(index: int) -> tuple[str, dict[str, Any]]:
+    """The policy's deny statement at index: the condition it applies under, and the statement."""
+    _, policy, _ = RESOURCES["CallbackApi"]["Properties"]["Policy"]["Fn::If"]
+    condition, deny, otherwise = policy["Statement"][index]["Fn::If"]
+    assert otherwise == {"Ref": "AWS::NoValue"}
+    return condition, deny
+
+
+@pytest.mark.parametrize(("index", "parameter"), [(1, "PlayhubSourceIps"), (2, "SwipeSourceIps")])
+def test_each_providers_ip_allow_list_applies_only_when_its_parameter_is_set(index: int, parameter: str) -> None:
+    conditions = TEMPLATE["Conditions"]
+    condition, deny = _deny(index)
+    assert conditions[condition] == {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": parameter}]}, ""]}]}
+    any_condition, _, otherwise = RESOURCES["CallbackApi"]["Properties"]["Policy"]["Fn::If"]
+    assert otherwise == {"Ref": "AWS::NoValue"}
+    assert {"Fn::Condition": condition} in conditions[any_condition]["Fn::Or"]
     assert deny["Effect"] == "Deny"
-    assert deny["Condition"] == {"NotIpAddress": {"aws:SourceIp": {"Ref": "PlayhubSourceIps"}}}
+    assert deny["Condition"] == {"NotIpAddress": {"aws:SourceIp": {"Ref": parameter}}}
 
 
 def test_no_secret_is_a_plain_environment_value() -> None:
     variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["CALLBACK_KEYS"] == ""  # only local runs set it
     assert "Fn::If" in variables["CALLBACK_KEY_SECRET"]
+
+
+def test_the_outputs_give_swipe_its_base_url_and_say_where_its_key_lives() -> None:
+    assert TEMPLATE["Outputs"]["SwipeCallbackBaseUrl"]["Value"]["Fn::Sub"].endswith("/${StageName}/swipe")
+    assert "SwipeCallbackKeySecret" in TEMPLATE["Outputs"]
+
+
+def test_swipes_callbacks_read_swipes_key_and_not_playhubs() -> None:
+    for function in SWIPE_CALLBACKS:
+        properties = RESOURCES[function]["Properties"]
+        conditions = [policy["Fn::If"][0] for policy in properties["Policies"] if "Fn::If" in policy]
+        assert conditions == ["UseSwipeKeyParameter"], function
+        assert properties["Environment"]["Variables"]["SWIPE_CALLBACK_KEYS"] == ""
 
 
 def test_the_outputs_give_playhub_the_four_callback_urls_and_the_one_url() -> None:
@@ -152,15 +185,24 @@ def test_every_operator_route_requires_iam(function: str) -> None:
     assert all(event["Properties"]["Auth"] == {"Authorizer": "AWS_IAM"} for event in events)
 
 
-@pytest.mark.parametrize("function", CALLBACKS)
-def test_playhubs_callbacks_are_not_behind_iam(function: str) -> None:
+@pytest.mark.parametrize("function", ALL_CALLBACKS)
+def test_the_providers_callbacks_are_not_behind_iam(function: str) -> None:
     (event,) = RESOURCES[function]["Properties"]["Events"].values()
     assert "Auth" not in event["Properties"]
 
 
-def test_the_ip_allow_list_covers_only_the_callbacks() -> None:
-    _, policy, _ = RESOURCES["CallbackApi"]["Properties"]["Policy"]["Fn::If"]
-    assert policy["Statement"][1]["Resource"] == [f"execute-api:/*/POST{path}" for path in CALLBACKS.values()]
+@pytest.mark.parametrize(("function", "route"), SWIPE_CALLBACKS.items())
+def test_swipes_callbacks_are_served_under_their_own_base_path(function: str, route: tuple[str, str]) -> None:
+    (event,) = RESOURCES[function]["Properties"]["Events"].values()
+    method, path = route
+    assert (event["Properties"]["Method"].upper(), event["Properties"]["Path"]) == (method, path)
+    variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "swipe-" + path.rsplit("/", 1)[1]
+
+
+def test_each_ip_allow_list_covers_only_its_providers_callbacks() -> None:
+    assert _deny(1)[1]["Resource"] == [f"execute-api:/*/POST{path}" for path in CALLBACKS.values()]
+    assert _deny(2)[1]["Resource"] == [f"execute-api:/*/{method}{path}" for method, path in SWIPE_CALLBACKS.values()]
 
 
 @pytest.mark.parametrize("function", OPERATOR_FUNCTIONS)
@@ -189,6 +231,11 @@ ALARM_METRICS_FROM_CODE = {
     ("ServerErrors", "playhub-launch"),
     ("ServerErrors", "playhub-operator"),
     ("ServerErrors", "playhub-health"),
+    *((f"{callback.capitalize()}5xx", f"swipe-{callback}") for callback in ("balance", "bet", "win", "refund")),
+    *(("SignatureFailures", f"swipe-{callback}") for callback in ("balance", "bet", "win", "refund")),
+    ("RefundsOfUnknownTransactions", "swipe-refund"),
+    ("Anomalies", "swipe-win"),
+    ("Anomalies", "swipe-refund"),
 }
 
 
@@ -197,7 +244,7 @@ def alarms() -> dict[str, Any]:
 
 
 def test_every_alarm_notifies_the_alarm_topic() -> None:
-    assert len(alarms()) == 24  # 2 for 5xx, 5 latency, 11 functions, 2 DynamoDB, 4 of our own metrics
+    assert len(alarms()) == 32  # 2 for 5xx, 9 latency, 15 functions, 2 DynamoDB, 4 of our own metrics
     for properties in alarms().values():
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert properties["TreatMissingData"] == "notBreaching"
@@ -229,6 +276,17 @@ def test_each_callback_has_a_p99_latency_alarm_at_one_second(callback: str) -> N
     assert {"Name": "Resource", "Value": f"/{callback}"} in alarm["Dimensions"]
 
 
+@pytest.mark.parametrize(("function", "route"), SWIPE_CALLBACKS.items())
+def test_each_swipe_callback_has_a_p99_latency_alarm_on_its_route_and_method(
+    function: str, route: tuple[str, str]
+) -> None:
+    alarm = alarms()[function.replace("Function", "LatencyAlarm")]
+    method, path = route
+    assert (alarm["ExtendedStatistic"], alarm["Threshold"]) == ("p99", 1000)
+    assert {"Name": "Resource", "Value": path} in alarm["Dimensions"]
+    assert {"Name": "Method", "Value": method} in alarm["Dimensions"]
+
+
 def test_every_function_has_an_errors_and_throttles_alarm() -> None:
     functions = {name for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
     assert {f"{name}ErrorsAlarm" for name in functions} <= set(alarms())
@@ -254,7 +312,7 @@ def test_the_catalogue_is_loaded_during_the_deploy_before_any_callback_runs() ->
     """Callbacks take decimal places from the catalogue: none may start before its first load."""
     assert RESOURCES["CatalogueLoad"]["Type"] == "Custom::PlayhubCatalogue"
     assert RESOURCES["CatalogueLoad"]["Properties"]["ServiceToken"] == {"Fn::GetAtt": ["CatalogueFunction", "Arn"]}
-    for function in CALLBACKS:
+    for function in ALL_CALLBACKS:
         assert RESOURCES[function]["DependsOn"] == "CatalogueLoad", function
 
 
@@ -273,7 +331,7 @@ def test_deletion_protection_is_on_unless_a_stack_turns_it_off() -> None:
     assert RESOURCES["LedgerTable"]["Properties"]["DeletionProtectionEnabled"] == {"Ref": "LedgerDeletionProtection"}
 
 
-@pytest.mark.parametrize("function", CALLBACKS)
+@pytest.mark.parametrize("function", ALL_CALLBACKS)
 def test_callbacks_run_with_the_memory_and_timeout_we_intend(function: str) -> None:
     properties = RESOURCES[function]["Properties"]
     assert properties.get("Timeout", TEMPLATE["Globals"]["Function"]["Timeout"]) == 5
@@ -298,7 +356,7 @@ def test_every_function_logs_to_its_own_declared_group_kept_for_the_stacks_reten
     functions = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
     groups = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Logs::LogGroup"}
     used = [function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for function in functions.values()]
-    assert len(functions) == 11
+    assert len(functions) == 15
     groups.pop("ApiAccessLogGroup")  # API Gateway's, not a function's
     assert sorted(used) == sorted(groups)  # one group per function, and no group without its function
     names = [group["Properties"]["LogGroupName"]["Fn::Sub"] for group in groups.values()]
@@ -315,7 +373,7 @@ def test_every_function_logs_to_its_own_declared_group_kept_for_the_stacks_reten
 # write only their own partitions (dynamodb:LeadingKeys), held by IAM, not by convention; launch
 # may also create an empty wallet, but write no attribute of it beyond its identity.
 FUNCTIONS = sorted(name for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function")
-WALLET_WRITERS = {*CALLBACKS, "OperatorFunction"}
+WALLET_WRITERS = {*ALL_CALLBACKS, "OperatorFunction"}
 WALLET = wallet_key(WalletKey("p-1", "EUR"))
 OWN_PARTITIONS = {  # each function's writes, and items of each it must be able to write
     "LaunchFunction": (["SESSION#*", "CATALOGUE"], [session_key("s-1"), CURRENCIES_KEY]),

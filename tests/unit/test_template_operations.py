@@ -13,12 +13,22 @@ from typing import Any
 import pytest
 
 from devtools.template import ROOT, load_template
-from playhub_wallet.pre_traffic import CHECKS
+from playhub_wallet.pre_traffic import ALL_CHECKS
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 PARAMETERS: dict[str, Any] = TEMPLATE["Parameters"]
-CALLBACKS = {"Balance": "/balance", "Bet": "/bet", "Win": "/win", "Refund": "/refund", "Callback": "/callback"}
+CALLBACKS = {
+    "Balance": "/balance",
+    "Bet": "/bet",
+    "Win": "/win",
+    "Refund": "/refund",
+    "Callback": "/callback",
+    "SwipeBalance": "/swipe/balance",
+    "SwipeBet": "/swipe/bet",
+    "SwipeWin": "/swipe/win",
+    "SwipeRefund": "/swipe/refund",
+}
 FUNCTIONS = {name for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
 SAMCONFIG = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
 
@@ -86,9 +96,10 @@ def test_the_pre_traffic_check_is_a_function_codedeploys_role_may_invoke() -> No
 def test_the_pre_traffic_check_sends_to_each_callbacks_new_version() -> None:
     variables = RESOURCES["PreTrafficCheckFunction"]["Properties"]["Environment"]["Variables"]
     checked = {name: value for name, value in variables.items() if name.startswith("CHECK_")}
-    assert checked == {f"CHECK_{name.upper()}": {"Ref": f"{name}Function.Version"} for name in CALLBACKS}
-    assert set(checked) == set(CHECKS)  # what the code reads
-    for variable, (route, _) in CHECKS.items():  # and each variable names the function of its route
+    snake = {name: re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper() for name in CALLBACKS}  # SwipeBet: SWIPE_BET
+    assert checked == {f"CHECK_{snake[name]}": {"Ref": f"{name}Function.Version"} for name in CALLBACKS}
+    assert set(checked) == set(ALL_CHECKS)  # what the code reads
+    for variable, (route, _) in ALL_CHECKS.items():  # and each variable names the function of its route
         function = checked[variable]["Ref"].removesuffix(".Version")
         (event,) = RESOURCES[function]["Properties"]["Events"].values()
         assert event["Properties"]["Path"] == route
@@ -106,7 +117,7 @@ def test_the_pre_traffic_check_may_invoke_only_the_callbacks_report_and_read_the
     key_policies = [
         p["Fn::If"][0] for p in RESOURCES["PreTrafficCheckFunction"]["Properties"]["Policies"] if "Fn::If" in p
     ]
-    assert key_policies == ["UseKeyParameter"]  # the callback key, to sign as Playhub does
+    assert key_policies == ["UseKeyParameter", "UseSwipeKeyParameter"]  # each provider's key, to sign as it does
 
 
 # 2. Logs and limits ---------------------------------------------------------------------------
@@ -183,7 +194,7 @@ def test_each_callback_route_has_the_callbacks_throttle_and_every_other_route_th
     assert default["ThrottlingRateLimit"] == {"Ref": "OperatorThrottleRate"}
     assert default["ThrottlingBurstLimit"] == {"Ref": "OperatorThrottleBurst"}
     throttled = {(setting["HttpMethod"], method_path(setting["ResourcePath"])): setting for setting in routes}
-    assert set(throttled) == {("POST", path) for path in CALLBACKS.values()}
+    assert set(throttled) == {("GET" if path == "/swipe/balance" else "POST", path) for path in CALLBACKS.values()}
     known = api_routes()
     for route, setting in throttled.items():
         assert known[route] in {f"{name}Function" for name in CALLBACKS}  # a real route, spelled as API Gateway does
