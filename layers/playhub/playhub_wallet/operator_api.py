@@ -563,7 +563,8 @@ def _campaign(parts: OperatorRuntime, campaign: Campaign) -> CampaignView:
     value = parts.campaigns.bet_value(campaign)
     return CampaignView(
         external_id=campaign.external_id,
-        playhub_id=campaign.playhub_id,
+        provider=campaign.provider.value,
+        playhub_id=campaign.playhub_id or None,
         game_id=campaign.game_id,
         currency=campaign.currency,
         quantity=campaign.quantity,
@@ -580,6 +581,7 @@ def _campaign(parts: OperatorRuntime, campaign: Campaign) -> CampaignView:
         if value is not None
         else None,
         face_value=_money(parts, campaign.currency, face_value(campaign.quantity, value)) if value else None,
+        exposure=campaign.exposure,
     )
 
 
