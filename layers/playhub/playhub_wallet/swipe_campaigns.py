@@ -5,7 +5,10 @@ Swipe can create a campaign (POST /free-rounds, once per extID = our external_id
 a campaign is recorded "pending" with every field we send before Swipe hears of it, and becomes
 "active" once Swipe confirms it. When Swipe answers 409 to a create, only that record can tell
 whether the campaign Swipe holds is this one: a pending record of ours with the same fields is
-the earlier try that landed (its answer lost), and any other is a conflict.
+the earlier try that landed (its answer lost). A 409 to the first try, recorded by that very
+request, says Swipe holds a campaign of that extID that we never sent: our record of it is marked
+"rejected" (it never ran at Swipe for us, and its extID can never be used there again) and the
+answer is a 409.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 PENDING = "pending"
 ACTIVE = "active"
 CANCELLED = "cancelled"
+REJECTED = "rejected"
 # Fixed at creation (Swipe has no update): a repeat must ask for exactly these again.
 FIXED = ("provider", "game_id", "currency", "quantity", "bet_line", "valid_from", "valid_until", "user_ids")
 
@@ -67,6 +71,8 @@ class SwipeCampaigns:
         recorded = self._store.campaign(request.external_id)
         if recorded is not None:
             self._same_or_conflict(recorded, request)
+            if recorded.status == REJECTED:
+                raise Conflict(f"Swipe holds a campaign with extID {request.external_id} that this stack never sent")
             if recorded.status != PENDING:
                 return recorded, False
         elif request.valid_from <= self._now.now(UTC):
@@ -103,8 +109,13 @@ class SwipeCampaigns:
                 )
             ).id
         except Conflict:
-            # Swipe has a campaign with our extID: our pending record of these same fields was written
-            # before the first try, so that try landed and its answer was lost. Swipe's id is unknown.
+            if recorded is None:  # recorded by this request: Swipe's campaign is none we sent
+                self._store.put_campaign(replace(campaign, status=REJECTED))
+                raise Conflict(
+                    f"Swipe holds a campaign with extID {request.external_id} that this stack never sent"
+                ) from None
+            # Our pending record of these same fields was written before an earlier try: that try
+            # landed and its answer was lost. Swipe's id is unknown (Swipe cannot be asked for it).
             swipe_id = campaign.playhub_id
         active = replace(campaign, playhub_id=swipe_id, status=ACTIVE)
         self._store.put_campaign(active)
@@ -114,6 +125,10 @@ class SwipeCampaigns:
         """DELETE /free-rounds by our extID; started rounds stay playable (SWIPE.md §7.4)."""
         if campaign.status == CANCELLED:
             return campaign
+        if campaign.status == REJECTED:
+            raise Conflict(
+                f"campaign {campaign.external_id} never ran at Swipe: Swipe's campaign of its extID is not ours"
+            )
         # A 404: Swipe has no such campaign (a pending one that never reached it, or a cancel
         # repeated after its first try landed). Either way none of its rounds can start.
         with contextlib.suppress(NotFound):
