@@ -581,8 +581,17 @@ def _campaign(parts: OperatorRuntime, campaign: Campaign) -> CampaignView:
         if value is not None
         else None,
         face_value=_money(parts, campaign.currency, face_value(campaign.quantity, value)) if value else None,
-        exposure=campaign.exposure,
+        exposure=_exposure(parts, campaign.currency, campaign.exposure),
     )
+
+
+def _exposure(parts: OperatorRuntime, currency: str, recorded: str | None) -> str | None:
+    """In the currency's places where that is exact ("100.00"); a bound is never rounded down."""
+    if recorded is None:
+        return None
+    amount = Decimal(recorded)
+    shown = _format(parts, currency, amount)
+    return shown if Decimal(shown) == amount else format(amount, "f")
 
 
 def _found_legal_bets(currency: str, game_id: str | None) -> LegalBets:
