@@ -46,6 +46,12 @@ from devtools.artifact import ensure as ensure_artifact
 from devtools.callbacks import SAMPLE_CALLBACK_KEY, SAMPLE_SWIPE_CALLBACK_KEY, other_sample_events
 from devtools.core_api_stub import LOCAL_API_KEY, CoreApiStub
 from devtools.lambda_runtime import FunctionPool, Invocation, resolve_environment
+from devtools.swipe_core_api_stub import (
+    LOCAL_SWIPE_API_KEY,
+    LOCAL_SWIPE_CID,
+    LOCAL_SWIPE_EXTCID,
+    SwipeCoreApiStub,
+)
 from devtools.template import ROOT, load_template
 from playhub_wallet.playhub_requests import api_gateway_event, signed_body
 from playhub_wallet.secret_keys import parse_key_list
@@ -624,6 +630,7 @@ def serve(
     callback_keys = os.environ.get("CALLBACK_KEYS", SAMPLE_CALLBACK_KEY)
     swipe_callback_keys = os.environ.get("SWIPE_CALLBACK_KEYS", SAMPLE_SWIPE_CALLBACK_KEY)
     api_keys = os.environ.get("API_KEYS", LOCAL_API_KEY)
+    swipe_api_keys = os.environ.get("SWIPE_API_KEYS", LOCAL_SWIPE_API_KEY)
     # No AWS account needed: local storage accepts any credentials and region.
     for name, default in (
         ("AWS_DEFAULT_REGION", "eu-west-1"),
@@ -639,6 +646,7 @@ def serve(
     core_url, stub = stack.enter_context(
         core_api(api_keys, log, callback_url, callback_key, port=server.server_port + 1)
     )
+    swipe_url = stack.enter_context(swipe_core_api(swipe_api_keys, log, port=server.server_port + 2))
     ensure_table(endpoint, LOCAL_TABLE)
     local_values = {
         "TABLE_NAME": LOCAL_TABLE,
@@ -649,6 +657,11 @@ def serve(
         "PLAYHUB_CID": os.environ.get("PLAYHUB_CID", LOCAL_CID),
         "PLAYHUB_EXTCID": os.environ.get("PLAYHUB_EXTCID", LOCAL_EXTCID),  # our casino id: campaigns need one
         "API_KEYS": api_keys,
+        # Swipe Games beside Playhub: its Core API stub (or SWIPE_CORE_URL), with our brand's ids.
+        "SWIPE_CORE_URL": swipe_url,
+        "SWIPE_CID": os.environ.get("SWIPE_CID", LOCAL_SWIPE_CID),
+        "SWIPE_EXTCID": os.environ.get("SWIPE_EXTCID", LOCAL_SWIPE_EXTCID),
+        "SWIPE_API_KEYS": swipe_api_keys,
         "POWERTOOLS_TRACE_DISABLED": "true",  # the stack's defaults: Tracing=Disabled, LogLevel=INFO
         "POWERTOOLS_LOG_LEVEL": log_level,
     }
@@ -693,6 +706,10 @@ def serve(
         " (CatalogueFunction, hourly on AWS)"
     )
     log(f"legal bets tables (free rounds): {'; '.join(legal_bets)}")
+    log(
+        f'Swipe Games: try curl -s {base}/games/launch -d \'{{"provider":"swipe","player_id":"alice",'
+        f'"game_id":"sg_catch_97","currency":"EUR","locale":"en","platform":"desktop"}}\''
+    )
     log(f"demo session with {balance:.2f} {DEMO_CURRENCY}: {session_id}")
     log(f"operator API: {base}/docs (Swagger UI; the OpenAPI document is {base}/docs/openapi.json)")
     log(f"try: curl -s {base}/balance -H 'X-REQUEST-SIGN: {signature}' -d '{body}'")
@@ -740,6 +757,27 @@ def core_api(
     log(f"Core API: local stub on {stub.url} (API key {api_keys}); its games call back {callback_url}")
     try:
         yield stub.url, stub
+    finally:
+        stub.stop()
+
+
+@contextlib.contextmanager
+def swipe_core_api(api_keys: str, log: Callable[[str], None], port: int = 3002) -> Iterator[str]:
+    """SWIPE_CORE_URL if set (e.g. Swipe's staging), else the local Swipe stub on `port` (or any free
+    one), which checks our requests' signatures with the first of api_keys. Its URL."""
+    if os.environ.get("SWIPE_CORE_URL"):
+        log(f"Swipe Core API: {os.environ['SWIPE_CORE_URL']} (SWIPE_CORE_URL)")
+        yield os.environ["SWIPE_CORE_URL"]
+        return
+    key = parse_key_list(api_keys)[0]
+    try:
+        stub = SwipeCoreApiStub(key, port=port)
+    except OSError:
+        stub = SwipeCoreApiStub(key, port=0)
+    stub.start()
+    log(f"Swipe Core API: local stub on {stub.url} (API key {api_keys})")
+    try:
+        yield stub.url
     finally:
         stub.stop()
 

@@ -17,6 +17,7 @@ from devtools.artifact import Artifact
 from devtools.callbacks import EVENTS_DIR, SAMPLE_EVENT_FUNCTIONS, SAMPLE_SESSION_ID, all_sample_events
 from devtools.core_api_stub import LOCAL_API_KEY, CoreApiStub
 from devtools.lambda_runtime import FunctionPool, resolve_environment
+from devtools.swipe_core_api_stub import LOCAL_SWIPE_API_KEY, SwipeCoreApiStub
 from devtools.template import ROOT
 
 
@@ -41,6 +42,7 @@ def invoke(request: pytest.FixtureRequest, built_artifact: Artifact, dynamodb_lo
     local_db.seed_sample_session(client, table)
     stub = CoreApiStub(LOCAL_API_KEY, port=0)
     stub.start()
+    swipe_stub = SwipeCoreApiStub(LOCAL_SWIPE_API_KEY, port=0).start()  # env.json's Swipe: the catalogue loads it
     pools: dict[str, FunctionPool] = {}
 
     def run(name: str) -> tuple[int, Any]:
@@ -52,6 +54,8 @@ def invoke(request: pytest.FixtureRequest, built_artifact: Artifact, dynamodb_lo
             values["POWERTOOLS_TRACE_DISABLED"] = "false" if tracing else "true"  # what the template sets
             if "PLAYHUB_CORE_URL" in values:
                 values["PLAYHUB_CORE_URL"] = stub.url
+            if "SWIPE_CORE_URL" in values:
+                values["SWIPE_CORE_URL"] = swipe_stub.url
             environment = resolve_environment(built_artifact.functions[function], values)
             pools[function] = FunctionPool(
                 built_artifact, function, environment, max_workers=1, tracing=tracing, log=lambda _: None
@@ -66,6 +70,7 @@ def invoke(request: pytest.FixtureRequest, built_artifact: Artifact, dynamodb_lo
     for pool in pools.values():
         pool.close()
     stub.stop()
+    swipe_stub.stop()
     dynamo_setup.delete_table(client, table)  # best effort: cleanup never fails a test
 
 

@@ -33,14 +33,16 @@ from devtools.template import load_template
 from playhub_wallet import swipe_signing
 from playhub_wallet.signing import SIGNATURE_HEADER, sign
 
-# The local-only sample keys: CALLBACK_KEYS, SWIPE_CALLBACK_KEYS and API_KEYS in env.json,
-# SAMPLE_CALLBACK_KEY and SAMPLE_SWIPE_CALLBACK_KEY in devtools/callbacks.py (the README's curl signs
-# with the first), LOCAL_API_KEY in devtools/core_api_stub.py.
+# The local-only sample keys: CALLBACK_KEYS, SWIPE_CALLBACK_KEYS, API_KEYS and SWIPE_API_KEYS in
+# env.json, SAMPLE_CALLBACK_KEY and SAMPLE_SWIPE_CALLBACK_KEY in devtools/callbacks.py (the README's
+# curl signs with the first), LOCAL_API_KEY in devtools/core_api_stub.py and LOCAL_SWIPE_API_KEY in
+# devtools/swipe_core_api_stub.py.
 # Nothing on AWS accepts them: a deployed stack reads its keys from Secrets Manager or SSM.
 SAMPLE_CALLBACK_KEY = "local-callback-key"
 SAMPLE_SWIPE_CALLBACK_KEY = "local-swipe-callback-key"
 SAMPLE_API_KEY = "local-api-key"
-ALLOWED_VALUES = frozenset({SAMPLE_CALLBACK_KEY, SAMPLE_SWIPE_CALLBACK_KEY, SAMPLE_API_KEY})
+SAMPLE_SWIPE_API_KEY = "local-swipe-api-key"
+ALLOWED_VALUES = frozenset({SAMPLE_CALLBACK_KEY, SAMPLE_SWIPE_CALLBACK_KEY, SAMPLE_API_KEY, SAMPLE_SWIPE_API_KEY})
 
 # A name for a secret itself: its last word is one of these (CALLBACK_KEYS, ApiKey, db_password,
 # or SecretString: see _is_secret_name), not a name for where it lives (CallbackKeySecretArn,

@@ -16,7 +16,7 @@ from devtools import local_db
 from playhub_wallet import operator_api
 from playhub_wallet.legal_bets import default_tables
 from playhub_wallet.operator_runtime import OperatorRuntime, build_operator_runtime
-from playhub_wallet.settings import CoreApiSettings, Settings
+from playhub_wallet.settings import CoreApiSettings, Settings, SwipeCoreApiSettings
 from playhub_wallet.wallet import WalletService
 
 if TYPE_CHECKING:
@@ -54,14 +54,15 @@ def use_operator_runtime(
     *,
     extcid: str | None = "casino-7",
     places: dict[str, int] | None = None,
+    swipe: SwipeCoreApiSettings | None = None,
 ) -> OperatorRuntime:
     """The operator's and launch's composition root on this backend, with Playhub at CORE (and
-    places: CURRENCY_DECIMAL_PLACES)."""
+    places: CURRENCY_DECIMAL_PLACES; swipe: Swipe Games' settings, where the stack serves it)."""
     settings = Settings(
         table_name=backend.table_name, callback_keys="local-callback-key", currency_decimal_places=places or {}
     )
     core = CoreApiSettings(playhub_core_url=CORE, playhub_cid=CID, api_keys="api-key", playhub_extcid=extcid)
-    parts = build_operator_runtime(settings, core, backend.table)
+    parts = build_operator_runtime(settings, core, backend.table, swipe)
     monkeypatch.setattr(operator_api, "operator_runtime", lambda: parts)
     return parts
 

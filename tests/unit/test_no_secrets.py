@@ -16,10 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.deploy_secrets import SAMPLE_API_KEY, SAMPLE_CALLBACK_KEY, deploy_files, find_secrets
+from support.deploy_secrets import (
+    SAMPLE_API_KEY,
+    SAMPLE_CALLBACK_KEY,
+    SAMPLE_SWIPE_API_KEY,
+    deploy_files,
+    find_secrets,
+)
 
 from devtools.callbacks import SAMPLE_CALLBACK_KEY as TOOLS_CALLBACK_KEY
 from devtools.core_api_stub import LOCAL_API_KEY
+from devtools.swipe_core_api_stub import LOCAL_SWIPE_API_KEY
 from devtools.template import ROOT
 from playhub_wallet.signing import SIGNATURE_HEADER, sign
 
@@ -37,6 +44,8 @@ def test_the_allowed_keys_are_the_samples_the_local_tools_use() -> None:
     environment = json.loads((ROOT / "env.json").read_text(encoding="utf-8"))
     assert SAMPLE_CALLBACK_KEY == TOOLS_CALLBACK_KEY == environment["Parameters"]["CALLBACK_KEYS"]
     assert SAMPLE_API_KEY == LOCAL_API_KEY == environment["OperatorFunction"]["API_KEYS"]
+    for function in ("LaunchFunction", "OperatorFunction", "CatalogueFunction"):
+        assert SAMPLE_SWIPE_API_KEY == LOCAL_SWIPE_API_KEY == environment[function]["SWIPE_API_KEYS"]
 
 
 # A copy of the deploy files to plant secrets in: env.json, samconfig.toml, two signed sample

@@ -13,11 +13,13 @@ from playhub_wallet.dynamodb.keys import (
     CURRENCIES_KEY,
     GAMES_LOADED_KEY,
     RECONCILIATION_STATE,
+    SWIPE_GAMES_LOADED_KEY,
     checkpoint_key,
     game_key,
     profile_key,
     recheck_key,
     session_key,
+    swipe_game_key,
     wallet_key,
 )
 from playhub_wallet.observability import CALLBACK_SERVICE
@@ -209,8 +211,41 @@ def test_each_ip_allow_list_covers_only_its_providers_callbacks() -> None:
 def test_operator_functions_read_the_api_key_not_the_callback_key(function: str) -> None:
     policies = RESOURCES[function]["Properties"]["Policies"]
     conditions = [policy["Fn::If"][0] for policy in policies if "Fn::If" in policy]
-    assert conditions == ["UseApiKeyParameter"]
+    assert conditions == ["UseApiKeyParameter", "UseSwipeApiKeyParameter", "ReadSwipeApiKeySecret"]
     assert RESOURCES[function]["Properties"]["Environment"]["Variables"]["API_KEYS"] == ""
+
+
+@pytest.mark.parametrize("function", [*OPERATOR_FUNCTIONS, "CatalogueFunction"])
+def test_swipes_key_is_read_only_where_the_stack_serves_swipe_and_from_the_one_source_set(function: str) -> None:
+    """SwipeCoreUrl empty: no Swipe key to read, and no permission to read one. Set: the parameter
+    if named, else the given or created secret, as for Playhub's API key."""
+    policies = {
+        policy["Fn::If"][0]: policy["Fn::If"][1:]
+        for policy in RESOURCES[function]["Properties"]["Policies"]
+        if "Fn::If" in policy
+    }
+    assert policies["UseSwipeApiKeyParameter"][1] == {"Ref": "AWS::NoValue"}
+    assert policies["ReadSwipeApiKeySecret"][1] == {"Ref": "AWS::NoValue"}
+    assert policies["ReadSwipeApiKeySecret"][0]["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"] == {
+        "Fn::If": ["UseGivenSwipeApiKeySecret", {"Ref": "SwipeApiKeySecretArn"}, {"Ref": "SwipeApiKeySecret"}]
+    }
+    variables = RESOURCES[function]["Properties"]["Environment"]["Variables"]
+    assert variables["SWIPE_CORE_URL"] == {"Ref": "SwipeCoreUrl"}
+    assert variables["SWIPE_API_KEYS"] == ""
+    conditions = TEMPLATE["Conditions"]
+    assert {"Fn::Condition": "SwipeServed"} in conditions["UseSwipeApiKeyParameter"]["Fn::And"]
+    assert {"Fn::Condition": "SwipeServed"} in conditions["ReadSwipeApiKeySecret"]["Fn::And"]
+    assert RESOURCES["SwipeApiKeySecret"]["Condition"] == "CreateSwipeApiKeySecret"
+
+
+def test_a_stack_that_serves_swipe_must_name_its_cid_and_extcid() -> None:
+    rule = TEMPLATE["Rules"]["SwipeNeedsItsIds"]
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "SwipeCoreUrl"}, ""]}]}
+    asserted = [assertion["Assert"] for assertion in rule["Assertions"]]
+    assert asserted == [
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": name}, ""]}]} for name in ("SwipeClientId", "SwipeExternalClientId")
+    ]
+    assert TEMPLATE["Parameters"]["SwipeCoreUrl"]["Default"] == ""
 
 
 ALARM_METRICS_FROM_CODE = {
@@ -377,7 +412,10 @@ WALLET_WRITERS = {*ALL_CALLBACKS, "OperatorFunction"}
 WALLET = wallet_key(WalletKey("p-1", "EUR"))
 OWN_PARTITIONS = {  # each function's writes, and items of each it must be able to write
     "LaunchFunction": (["SESSION#*", "CATALOGUE"], [session_key("s-1"), CURRENCIES_KEY]),
-    "CatalogueFunction": (["CATALOGUE", "CATALOGUE#GAMES"], [CURRENCIES_KEY, GAMES_LOADED_KEY, game_key("g-1")]),
+    "CatalogueFunction": (
+        ["CATALOGUE", "CATALOGUE#GAMES", "CATALOGUE#SWIPE#GAMES"],
+        [CURRENCIES_KEY, GAMES_LOADED_KEY, game_key("g-1"), SWIPE_GAMES_LOADED_KEY, swipe_game_key("g-1")],
+    ),
     "ReconciliationFunction": (
         ["RECONCILIATION", "RECONCILIATION#RECHECK", "RECONCILED#*"],
         [RECONCILIATION_STATE, recheck_key(WalletKey("p-1", "EUR")), checkpoint_key(WalletKey("p-1", "EUR"))],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from playhub_wallet.core_api import (
     CoreApiClient,
@@ -14,10 +14,13 @@ from playhub_wallet.core_api import (
     UpdateFreeRoundsRequest,
     call_playhub,
 )
-from playhub_wallet.errors import Conflict, InvalidRequest, NotConfigured, NotFound
+from playhub_wallet.errors import Conflict, InvalidRequest, NotConfigured, NotFound, UnsupportedByProvider
 from playhub_wallet.legal_bets import BetValue, LegalBetsTables
 from playhub_wallet.operator_models import CampaignChange, CampaignRequest
-from playhub_wallet.state import Campaign
+from playhub_wallet.state import Campaign, Provider
+
+if TYPE_CHECKING:
+    from playhub_wallet.swipe_campaigns import SwipeCampaigns
 
 ACTIVE = "active"
 CANCELLED = "cancelled"
@@ -46,6 +49,8 @@ class CampaignStore(Protocol):
 
     def campaign_for_frc(self, frc_id: str) -> Campaign | None: ...
 
+    def add_campaign(self, campaign: Campaign) -> bool: ...
+
 
 def _comparable(value: object) -> object:
     """Player lists compare as sets: Playhub need not keep our order."""
@@ -68,7 +73,10 @@ class Campaigns:
         legal_bets: LegalBetsTables,
         external_cid: str | None,
         now: type[datetime] = datetime,
+        *,
+        swipe: SwipeCampaigns | None = None,
     ) -> None:
+        self._swipe = swipe  # None: this stack does not serve Swipe
         self._store = store
         self._core = core
         self._legal_bets = legal_bets
@@ -81,6 +89,8 @@ class Campaigns:
         Idempotent on external_id: repeating a create that landed answers the same campaign, even
         once valid_from has passed; the same external_id for another campaign is a conflict.
         """
+        if request.provider is Provider.SWIPE:
+            return self._swipe_campaigns().create(request)
         recorded = self._store.campaign(request.external_id)
         if recorded is not None:
             return self._same_or_conflict(recorded, request), False
@@ -131,6 +141,7 @@ class Campaigns:
     def change(self, external_id: str, change: CampaignChange) -> Campaign:
         """Extend (valid_until) or change who may play (user_ids)."""
         campaign = self.get(external_id)
+        _playhub_only(campaign, "changed (Swipe cannot extend a campaign or change its players)")
         if campaign.status == CANCELLED:
             raise Conflict(f"campaign {external_id} is cancelled")
         call_playhub(
@@ -150,6 +161,8 @@ class Campaigns:
 
     def cancel(self, external_id: str) -> Campaign:
         campaign = self.get(external_id)
+        if campaign.provider is Provider.SWIPE:
+            return self._swipe_campaigns().cancel(campaign)
         if campaign.status != CANCELLED:
             call_playhub(lambda: self._core.cancel_free_rounds(id=campaign.playhub_id))
             campaign = replace(campaign, status=CANCELLED)
@@ -159,6 +172,7 @@ class Campaigns:
     def live(self, external_id: str) -> LiveCampaign:
         """Ask Playhub for the campaign as it stands (GET /free-rounds) and compare it with ours."""
         campaign = self.get(external_id)
+        _playhub_only(campaign, "read live (Swipe has no call that reads a campaign back)")
         playhub = call_playhub(lambda: self._core.free_rounds(id=campaign.playhub_id))
         theirs = self._campaign(playhub, playhub.id, CANCELLED if playhub.deleted_at else ACTIVE, None)
         compared = ("status", "user_ids", "valid_until", "valid_from", "game_id", "currency", "quantity", "bet_line")
@@ -200,10 +214,27 @@ class Campaigns:
             bet_value=bet_value,
         )
 
+    def _swipe_campaigns(self) -> SwipeCampaigns:
+        if self._swipe is None:
+            raise NotConfigured(
+                "this stack does not serve Swipe Games: set the stack parameters SwipeCoreUrl, SwipeClientId,"
+                " SwipeExternalClientId and the Swipe API key (SWIPE_CORE_URL, ...)"
+            )
+        return self._swipe
+
     def _same_or_conflict(self, campaign: Campaign, request: CampaignRequest) -> Campaign:
         """Compares what is fixed at creation; valid_until and user_ids may have been changed since."""
+        if campaign.provider is not request.provider:
+            raise Conflict(f"external_id {request.external_id} was already used for a {campaign.provider} campaign")
         asked = self._campaign(request, campaign.playhub_id, campaign.status, campaign.bet_value)
         fixed = ("game_id", "currency", "quantity", "bet_line", "valid_from")
         if any(getattr(asked, name) != getattr(campaign, name) for name in fixed):
             raise Conflict(f"external_id {request.external_id} was already used for another campaign")
         return campaign
+
+
+def _playhub_only(campaign: Campaign, what: str) -> None:
+    if campaign.provider is not Provider.PLAYHUB:
+        raise UnsupportedByProvider(
+            f"campaign {campaign.external_id} is a {campaign.provider} campaign: it cannot be {what}"
+        )

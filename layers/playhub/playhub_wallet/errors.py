@@ -166,3 +166,21 @@ class UpstreamError(OperatorError):
 class UpstreamTimeout(OperatorError):
     status = 504
     message = "Playhub did not answer in time"
+
+
+class UnsupportedByProvider(OperatorError):
+    """An operation the resource's provider has no call for (Swipe cannot read or change a
+    campaign): the same request on a Playhub campaign works, so it is the resource's state, a 409."""
+
+    status = 409
+    message = "not supported by the provider"
+
+
+class SwipeUpstreamError(UpstreamError):
+    """Swipe's Core API answered with an error, or could not be reached."""
+
+    message = "Swipe refused the request"
+
+
+class SwipeUpstreamTimeout(UpstreamTimeout):
+    message = "Swipe did not answer in time"

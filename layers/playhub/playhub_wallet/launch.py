@@ -5,14 +5,17 @@ A session whose launch Playhub refused or did not answer is marked failed, never
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from playhub_wallet.core_api import CoreApiClient, CreateGameRequest, CreateGameResponse, User, call_playhub
-from playhub_wallet.errors import Forbidden
+from playhub_wallet.errors import Forbidden, NotConfigured
 from playhub_wallet.operator_models import LaunchRequest, LaunchResponse
 from playhub_wallet.playhub_catalogue import PlayhubCatalogue
-from playhub_wallet.state import WalletKey
+from playhub_wallet.state import Provider, WalletKey
 from playhub_wallet.wallet import WalletService
+
+if TYPE_CHECKING:
+    from playhub_wallet.swipe_launch import SwipeGameLauncher
 
 FAILED = "failed"
 
@@ -35,7 +38,10 @@ class GameLauncher:
         core: CoreApiClient,
         catalogue: PlayhubCatalogue,
         extcid: str | None,
+        *,
+        swipe: SwipeGameLauncher | None = None,
     ) -> None:
+        self._swipe = swipe  # None: this stack does not serve Swipe
         self._wallet = wallet
         self._store = store
         self._core = core
@@ -43,6 +49,13 @@ class GameLauncher:
         self._extcid = extcid
 
     def launch(self, request: LaunchRequest) -> LaunchResponse:
+        if request.provider is Provider.SWIPE:
+            if self._swipe is None:
+                raise NotConfigured(
+                    "this stack does not serve Swipe Games: set the stack parameters SwipeCoreUrl, SwipeClientId,"
+                    " SwipeExternalClientId and the Swipe API key (SWIPE_CORE_URL, ...)"
+                )
+            return self._swipe.launch(request)
         # Before anything is written: a game, locale and currency Playhub's catalogue lists.
         self._catalogue.check_launch(request.game_id, request.currency, request.locale)
         if request.demo:

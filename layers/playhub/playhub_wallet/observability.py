@@ -143,6 +143,12 @@ def record_catalogue_refresh(report: RefreshReport) -> None:
     logger.info("catalogue refreshed", extra=dict(report.__dict__))
 
 
+def record_swipe_catalogue_refresh(games: int, games_dropped: int) -> None:
+    metrics.add_metric(name="SwipeCatalogueGames", unit=MetricUnit.Count, value=games)
+    metrics.add_metric(name="SwipeCatalogueGamesDropped", unit=MetricUnit.Count, value=games_dropped)
+    logger.info("Swipe game list refreshed", extra={"games": games, "games_dropped": games_dropped})
+
+
 def record_operator_server_error() -> None:
     """A 5xx of the launch or operator routes: caught by the resolver, so Lambda never sees it fail."""
     metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)

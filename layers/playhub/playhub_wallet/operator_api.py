@@ -93,9 +93,9 @@ def _errors(*statuses: int, ok: int = 200) -> dict[int, Any]:
         403: "Forbidden",
         404: "Not found",
         409: "Conflict with an earlier request",
-        502: "Playhub refused the request",
+        502: "The provider (Playhub or Swipe) refused the request",
         503: "Not available now; safe to send again",
-        504: "Playhub did not answer in time",
+        504: "The provider did not answer in time",
     }
     return {
         ok: {"description": "Created" if ok == 201 else "OK"},  # no content: the route's return type
@@ -150,9 +150,12 @@ def add_launch_routes(app: APIGatewayRestResolver) -> None:
     @app.post(
         "/games/launch",
         summary="Launch a game for a player",
-        description="Opens a session for Playhub's callbacks (a real-money game) and asks Playhub for the game's"
-        " URL. The wallet of the currency is created if the player has none. The game, the locale and the currency"
-        " must be in Playhub's catalogue.",
+        description="Opens a session for the provider's callbacks (a real-money game) and asks the provider for"
+        " the game's URL. The wallet of the currency is created if the player has none. provider playhub (the"
+        " default): the game, the locale and the currency must be in Playhub's catalogue. provider swipe: in Swipe"
+        " Games' cached game list, with the platform, which is required; the currency's decimal places must be"
+        " known (Playhub's catalogue or CURRENCY_DECIMAL_PLACES); game_session_id is Swipe's gsID. A stack that"
+        " does not serve Swipe answers 503 not configured.",
         tags=["games"],
         responses=_errors(400, 403, 404, 409, 502, 503, 504),
     )
@@ -357,7 +360,12 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
 
     @app.post(
         "/campaigns",
-        summary="Create a free-rounds campaign at Playhub",
+        summary="Create a free-rounds campaign at Playhub or Swipe Games",
+        description="provider playhub (the default): bet_line is checked against our legal bets table. provider"
+        " swipe: against the bet lines of Swipe's cached game list for the currency in game_id; the campaign is"
+        " recorded pending, then created at Swipe with extID = external_id (its callbacks' frID), at most 30 days"
+        " long. A pending campaign is confirmed by sending the same request again. A stack that does not serve"
+        " Swipe answers 503 not configured.",
         tags=["campaigns"],
         responses={
             **_errors(400, 409, 502, 503, 504, ok=201),
@@ -376,8 +384,9 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
     @app.get(
         "/campaigns/<external_id>",
         summary="A campaign: our record, or with ?live=true Playhub's too",
+        description="live=true of a swipe campaign is a 409: Swipe has no call that reads a campaign back.",
         tags=["campaigns"],
-        responses=_errors(400, 404, 502, 504),
+        responses=_errors(400, 404, 409, 502, 504),
     )
     def get_campaign(
         external_id: ExternalId,
@@ -408,6 +417,7 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
     @app.put(
         "/campaigns/<external_id>",
         summary="Change a campaign's end or players",
+        description="Playhub campaigns only: Swipe cannot change a campaign (409).",
         tags=["campaigns"],
         responses=_errors(400, 404, 409, 502, 504),
     )
@@ -418,8 +428,11 @@ def add_operator_routes(app: APIGatewayRestResolver) -> None:
     @app.post(
         "/campaigns/<external_id>/cancel",
         summary="Cancel a campaign",
+        description="At its provider (Swipe: by extID); rounds already started stay playable. A swipe campaign"
+        " Swipe does not know is cancelled here too; a rejected one (Swipe's campaign of its extID is not ours) is"
+        " a 409.",
         tags=["campaigns"],
-        responses=_errors(404, 502, 504),
+        responses=_errors(404, 409, 502, 503, 504),
     )
     def cancel_campaign(external_id: ExternalId) -> CampaignView:
         parts = operator_runtime()
@@ -563,7 +576,8 @@ def _campaign(parts: OperatorRuntime, campaign: Campaign) -> CampaignView:
     value = parts.campaigns.bet_value(campaign)
     return CampaignView(
         external_id=campaign.external_id,
-        playhub_id=campaign.playhub_id,
+        provider=campaign.provider.value,
+        playhub_id=campaign.playhub_id or None,
         game_id=campaign.game_id,
         currency=campaign.currency,
         quantity=campaign.quantity,
@@ -580,7 +594,17 @@ def _campaign(parts: OperatorRuntime, campaign: Campaign) -> CampaignView:
         if value is not None
         else None,
         face_value=_money(parts, campaign.currency, face_value(campaign.quantity, value)) if value else None,
+        exposure=_exposure(parts, campaign.currency, campaign.exposure),
     )
+
+
+def _exposure(parts: OperatorRuntime, currency: str, recorded: str | None) -> str | None:
+    """In the currency's places where that is exact ("100.00"); a bound is never rounded down."""
+    if recorded is None:
+        return None
+    amount = Decimal(recorded)
+    shown = _format(parts, currency, amount)
+    return shown if Decimal(shown) == amount else format(amount, "f")
 
 
 def _found_legal_bets(currency: str, game_id: str | None) -> LegalBets:

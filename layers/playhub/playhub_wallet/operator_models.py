@@ -25,6 +25,7 @@ from pydantic import (
 from playhub_wallet.core_api import FreeRounds, RoundHistory
 from playhub_wallet.money import AMOUNT_PATTERN, CURRENCY_PATTERN, parse_amount_text
 from playhub_wallet.sessions import GAME_ID_PATTERN, PLAYER_ID_PATTERN
+from playhub_wallet.state import Provider
 
 _LOCALE = re.compile(r"^[a-z]{2,3}(_[a-z0-9]{2,4})?$")
 
@@ -64,12 +65,21 @@ class _Request(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+ProviderField = Annotated[
+    Provider,
+    Field(description="Whose game: playhub (the default) or swipe (Swipe Games, where this stack serves it)."),
+]
+
+
 class LaunchRequest(_Request):
+    provider: ProviderField = Provider.PLAYHUB
     player_id: PlayerId
     game_id: GameId
     currency: Currency
     locale: Locale
-    platform: Literal["desktop", "mobile"] | None = None
+    platform: Literal["desktop", "mobile"] | None = Field(
+        default=None, description="The player's device. Required by swipe, which lays the game out for it."
+    )
     return_url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2048)] | None = None
     demo: bool = False
     firstname: str | None = Field(default=None, max_length=100)
@@ -99,7 +109,11 @@ class BlockRequest(_Request):
 
 
 class CampaignRequest(_Request):
-    external_id: Reference
+    provider: ProviderField = Provider.PLAYHUB
+    external_id: Reference = Field(
+        description="Your id of the campaign, used once. At swipe it is the campaign's extID and the frID of its"
+        " callbacks."
+    )
     game_id: GameId
     currency: Currency
     quantity: int = Field(ge=1, le=99)
@@ -270,7 +284,11 @@ class CampaignView(BaseModel):
     """Our record of a free-rounds campaign, with what it gives away."""
 
     external_id: str
-    playhub_id: str = Field(description="Playhub's id: the frc_id of the campaign's callbacks.")
+    provider: str = Field(description="playhub or swipe.")
+    playhub_id: str | None = Field(
+        description="The provider's id of the campaign: Playhub's is the frc_id of its callbacks (Swipe's name"
+        " the campaign by external_id); null when Swipe's answer with its id never reached us."
+    )
     game_id: str
     currency: str
     quantity: int
@@ -278,10 +296,20 @@ class CampaignView(BaseModel):
     valid_from: IsoTime
     valid_until: IsoTime | None
     user_ids: list[str] | None
-    status: str = Field(description='"active" or "cancelled".')
+    status: str = Field(
+        description='"active" or "cancelled"; a swipe campaign is "pending" while Swipe has not confirmed it'
+        " (send the same request again)."
+    )
     created_at: IsoTime
-    bet_value: BetValue | None = Field(description="What bet_line stood for in the legal bets table at creation.")
+    bet_value: BetValue | None = Field(
+        description="What bet_line stood for at creation: in our legal bets table (playhub), in Swipe's game list"
+        " (swipe, max_target_multiplier being Swipe's maxCoeff)."
+    )
     face_value: Money | None = Field(description="quantity x max_bet.")
+    exposure: str | None = Field(
+        description="The most the campaign can pay out, quantity x max_bet x max_target_multiplier, as recorded"
+        " at creation (swipe campaigns)."
+    )
 
 
 class Difference(BaseModel):

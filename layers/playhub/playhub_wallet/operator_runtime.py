@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from playhub_wallet.accounts import Accounts
 from playhub_wallet.campaigns import Campaigns
@@ -25,8 +26,22 @@ from playhub_wallet.money import CurrencyTable
 from playhub_wallet.playhub_catalogue import PlayhubCatalogue
 from playhub_wallet.rounds import Rounds
 from playhub_wallet.runtime import build_wallet, table_from_environment
-from playhub_wallet.settings import CoreApiSettings, Settings
+from playhub_wallet.settings import CoreApiSettings, Settings, SwipeCoreApiSettings, swipe_from_environment
 from playhub_wallet.wallet import WalletService
+
+if TYPE_CHECKING:
+    from playhub_wallet.swipe_campaigns import SwipeCampaigns
+    from playhub_wallet.swipe_catalogue import SwipeCatalogue
+    from playhub_wallet.swipe_launch import SwipeGameLauncher
+
+
+@dataclass(frozen=True)
+class SwipeParts:
+    """Swipe Games' side, where the stack serves it."""
+
+    catalogue: SwipeCatalogue
+    launcher: SwipeGameLauncher
+    campaigns: SwipeCampaigns
 
 
 @dataclass(frozen=True)
@@ -43,12 +58,18 @@ class OperatorRuntime:
     campaigns: Campaigns
     legal_bets: LegalBetsTables
     rounds: Rounds
+    swipe: SwipeParts | None = None  # None: this stack serves Playhub only (no SWIPE_CORE_URL)
 
     def deadline(self) -> float:
         return time.monotonic() + self.settings.time_budget_ms / 1000
 
 
-def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, table: Table) -> OperatorRuntime:
+def build_operator_runtime(
+    settings: Settings,
+    core_settings: CoreApiSettings,
+    table: Table,
+    swipe_settings: SwipeCoreApiSettings | None = None,
+) -> OperatorRuntime:
     api_keys = core_settings.api_key_source()
 
     def client(read_timeout: float) -> CoreApiClient:
@@ -70,6 +91,7 @@ def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, t
     accounts = AccountTable(table)
     account_service = Accounts(accounts)
     legal_bets = LegalBetsTables(LegalBetsTable(table))
+    swipe = build_swipe(swipe_settings, wallet, accounts, currencies, table) if swipe_settings else None
     return OperatorRuntime(
         settings=settings,
         accounts=account_service,
@@ -77,15 +99,57 @@ def build_operator_runtime(settings: Settings, core_settings: CoreApiSettings, t
         currencies=currencies,
         core=core,
         catalogue=catalogue,
-        launcher=GameLauncher(wallet, accounts, core, catalogue, core_settings.playhub_extcid),
+        launcher=GameLauncher(
+            wallet, accounts, core, catalogue, core_settings.playhub_extcid, swipe=swipe.launcher if swipe else None
+        ),
         # Our own casino id, or nothing: never our Playhub cid in its place (PLAYHUB.md §1).
-        campaigns=Campaigns(CampaignTable(table), core, legal_bets, core_settings.playhub_extcid),
+        campaigns=Campaigns(
+            CampaignTable(table),
+            core,
+            legal_bets,
+            core_settings.playhub_extcid,
+            swipe=swipe.campaigns if swipe else None,
+        ),
         legal_bets=legal_bets,
         rounds=Rounds(account_service, core),
+        swipe=swipe,
+    )
+
+
+def build_swipe(
+    swipe_settings: SwipeCoreApiSettings,
+    wallet: WalletService,
+    accounts: AccountTable,
+    currencies: CurrencyTable,
+    table: Table,
+) -> SwipeParts:
+    """Swipe's client, cached game list, launcher and campaigns; imported only where Swipe is served."""
+    from playhub_wallet.dynamodb.swipe_catalogue import SwipeGamesTable  # noqa: PLC0415
+    from playhub_wallet.swipe_campaigns import SwipeCampaigns  # noqa: PLC0415
+    from playhub_wallet.swipe_catalogue import SwipeCatalogue  # noqa: PLC0415
+    from playhub_wallet.swipe_core_api import SwipeCoreApiClient  # noqa: PLC0415
+    from playhub_wallet.swipe_launch import SwipeGameLauncher  # noqa: PLC0415
+
+    api_keys = swipe_settings.api_key_source()
+    core = SwipeCoreApiClient(
+        swipe_settings.swipe_core_url,
+        swipe_settings.swipe_cid,
+        swipe_settings.swipe_extcid,  # required: never the cID in its place (SWIPE.md §2)
+        lambda: api_keys.current()[0],
+        read_timeout=swipe_settings.core_api_read_timeout_seconds,
+        games_read_timeout=swipe_settings.swipe_games_read_timeout_seconds,
+    )
+    catalogue = SwipeCatalogue(SwipeGamesTable(table), core)
+    return SwipeParts(
+        catalogue=catalogue,
+        launcher=SwipeGameLauncher(wallet, accounts, core, catalogue, currencies),
+        campaigns=SwipeCampaigns(CampaignTable(table), core, catalogue),
     )
 
 
 @cache
 def operator_runtime() -> OperatorRuntime:
     settings = Settings.from_environment()
-    return build_operator_runtime(settings, CoreApiSettings.from_environment(), table_from_environment(settings))
+    return build_operator_runtime(
+        settings, CoreApiSettings.from_environment(), table_from_environment(settings), swipe_from_environment()
+    )

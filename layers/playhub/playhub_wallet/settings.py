@@ -132,3 +132,46 @@ class CoreApiSettings(EnvironmentSettings):
 
     def api_key_source(self) -> KeySource:
         return KeySource("API", self.api_keys, self.api_key_secret, self.api_key_parameter, self.key_cache_seconds)
+
+
+class SwipeCoreApiSettings(EnvironmentSettings):
+    """Swipe Games' Core API for the launch, operator and catalogue functions (docs/swipe-contract.md).
+
+    Optional: a stack without SWIPE_CORE_URL serves Playhub only (`swipe_from_environment` is
+    None). Once the URL is set, the ids and exactly one key source are required: no extCID falls
+    back to the cID (every Swipe call names a registered extCID).
+    """
+
+    swipe_core_url: str = Field(min_length=1)  # staging or production base URL, or a local stub
+    swipe_cid: str = Field(min_length=1)  # our Client ID at Swipe
+    swipe_extcid: str = Field(min_length=1)  # our brand's registered ExtCID; never the cID instead
+    swipe_api_keys: str | None = None  # local runs only
+    swipe_api_key_secret: str | None = None
+    swipe_api_key_parameter: str | None = None
+    key_cache_seconds: int = Field(default=300, ge=0)
+    core_api_read_timeout_seconds: float = Field(default=8.0, gt=0)
+    # Swipe's GET /games "may take 10-20 seconds": only the catalogue refresh waits for it.
+    swipe_games_read_timeout_seconds: float = Field(default=60.0, gt=20)
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> SwipeCoreApiSettings:
+        if not _exactly_one(self.swipe_api_keys, self.swipe_api_key_secret, self.swipe_api_key_parameter):
+            raise ValueError("set exactly one of SWIPE_API_KEYS, SWIPE_API_KEY_SECRET, SWIPE_API_KEY_PARAMETER")
+        return self
+
+    def api_key_source(self) -> KeySource:
+        return KeySource(
+            "Swipe API",
+            self.swipe_api_keys,
+            self.swipe_api_key_secret,
+            self.swipe_api_key_parameter,
+            self.key_cache_seconds,
+        )
+
+
+def swipe_from_environment(environ: Mapping[str, str] | None = None) -> SwipeCoreApiSettings | None:
+    """Swipe's settings, or None when SWIPE_CORE_URL is unset or blank (Swipe is off)."""
+    environ = os.environ if environ is None else environ
+    if not environ.get("SWIPE_CORE_URL", "").strip():
+        return None
+    return SwipeCoreApiSettings.from_environment(environ)

@@ -224,10 +224,12 @@ class RoundSearch:
 
 @dataclass(frozen=True)
 class Campaign:
-    """A free-rounds campaign we created at Playhub; its playhub_id is the frc_id of callbacks."""
+    """A free-rounds campaign we created at a provider. Playhub's callbacks name it by its
+    playhub_id (their frc_id); Swipe's by our external_id (their frID), and playhub_id holds
+    Swipe's own id ("" when Swipe's answer never reached us)."""
 
     external_id: str  # ours, used once
-    playhub_id: str
+    playhub_id: str  # the provider's id of the campaign
     game_id: str
     currency: str
     quantity: int
@@ -235,8 +237,12 @@ class Campaign:
     valid_from: str  # ISO 8601, UTC
     valid_until: str | None
     user_ids: tuple[str, ...] | None
-    status: str  # "active" or "cancelled"
+    status: str  # "active" or "cancelled"; a Swipe campaign is "pending" until Swipe confirms it
     created_at: int
     # What bet_line stood for in our legal bets table when the campaign was created ("1.10:5.00");
-    # None for campaigns recorded before we kept the table.
+    # of a Swipe campaign, Swipe's bet line "<maxBet>:<maxCoeff>". None for campaigns recorded
+    # before we kept the table.
     bet_value: str | None = None
+    provider: Provider = Provider.PLAYHUB
+    # The most it can pay out, max_bet x max multiplier x quantity (a Swipe campaign's, SWIPE.md §9).
+    exposure: str | None = None

@@ -123,6 +123,8 @@ def entry_from_item(item: Mapping[str, Any]) -> LedgerEntry:
 def campaign_fields(campaign: Campaign) -> dict[str, Any]:
     fields = {name: getattr(campaign, name) for name in Campaign.__dataclass_fields__}
     fields["user_ids"] = list(campaign.user_ids) if campaign.user_ids is not None else None
+    # Absent means Playhub: a Playhub campaign's item stays as it was before there were providers.
+    fields["provider"] = None if campaign.provider is Provider.PLAYHUB else campaign.provider.value
     return {name: value for name, value in fields.items() if value is not None}
 
 
@@ -141,6 +143,8 @@ def campaign_from_item(item: Mapping[str, Any]) -> Campaign:
         status=item["status"],
         created_at=int(item["created_at"]),
         bet_value=item.get("bet_value"),
+        provider=Provider(item.get("provider", Provider.PLAYHUB.value)),
+        exposure=item.get("exposure"),
     )
 
 

@@ -15,6 +15,8 @@
 | Playhub currencies  | CATALOGUE                         | CURRENCIES        |
 | games loaded at     | CATALOGUE                         | GAMES             |
 | one Playhub game    | CATALOGUE#GAMES                   | <game_id>         |
+| Swipe games loaded  | CATALOGUE                         | SWIPE#GAMES       |
+| one Swipe game      | CATALOGUE#SWIPE#GAMES             | <game_id>         |
 | reconciled up to    | RECONCILED#<player>#<currency>    | RECONCILED        |
 | reconciliation run  | RECONCILIATION                    | STATE             |
 | wallet to recheck   | RECONCILIATION#RECHECK            | <player>#<cur.>   |
@@ -108,6 +110,14 @@ GAMES_PK = "CATALOGUE#GAMES"
 
 def game_key(game_id: str) -> dict[str, str]:
     return {"pk": GAMES_PK, "sk": game_id}
+
+
+SWIPE_GAMES_LOADED_KEY = {"pk": "CATALOGUE", "sk": "SWIPE#GAMES"}
+SWIPE_GAMES_PK = "CATALOGUE#SWIPE#GAMES"
+
+
+def swipe_game_key(game_id: str) -> dict[str, str]:
+    return {"pk": SWIPE_GAMES_PK, "sk": game_id}
 
 
 LEGAL_BETS_PK = "LEGALBETS"
