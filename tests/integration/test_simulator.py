@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from conftest import DYNAMO_BACKENDS, Backend, install_runtime, make_backend
@@ -17,23 +19,36 @@ from support.harness import FakeLambdaContext, handler_module, operator_event, o
 from devtools import local_db
 from devtools.report import Report, to_json
 from devtools.simulator import Simulator
+from devtools.swipe_core_api_stub import SwipeCoreApiStub
 from playhub_wallet import operator_api, rules
 from playhub_wallet.operator_runtime import build_operator_runtime
 from playhub_wallet.playhub_requests import api_gateway_event
-from playhub_wallet.settings import CoreApiSettings, Settings
+from playhub_wallet.settings import CoreApiSettings, Settings, SwipeCoreApiSettings
 from playhub_wallet.state import WalletMove
 from playhub_wallet.wallet import WalletService
 
 CALLBACKS = {"/balance", "/bet", "/win", "/refund", "/callback"}
+SWIPE_CALLBACKS = {"/swipe/balance", "/swipe/bet", "/swipe/win", "/swipe/refund"}
+
+
+# moto copies its tables as it goes and is not thread-safe: the workers' requests take turns here,
+# interleaved request by request (on AWS and under make run, they run at once).
+_ONE_AT_A_TIME = threading.Lock()
 
 
 class InProcessTransport:
     """Requests straight into the handlers; an answer awaited for under 10 ms is lost after the call."""
 
     def call(self, method: str, path: str, body: Any, headers: dict[str, str], timeout: float) -> tuple[int, Any]:
-        if path in CALLBACKS:
+        with _ONE_AT_A_TIME:
+            return self._call(method, path, body, headers, timeout)
+
+    def _call(self, method: str, path: str, body: Any, headers: dict[str, str], timeout: float) -> tuple[int, Any]:
+        route, _, query = path.partition("?")
+        if path in CALLBACKS or route in SWIPE_CALLBACKS:
             text = body.decode() if isinstance(body, bytes) else json.dumps(body)
-            module, event = handler_module(path[1:]), api_gateway_event(path, text, headers)
+            event = api_gateway_event(route, text, headers, method=method, query=parse_qsl(query) or None)
+            module = handler_module(route[1:].replace("/", "_"))
         else:
             module, event = handler_module(operator_function(path)), operator_event(method, path, body)
         response = module.lambda_handler(event, FakeLambdaContext())
@@ -53,13 +68,23 @@ def stack(monkeypatch: pytest.MonkeyPatch, backend: Backend, wallet: WalletServi
     from devtools.core_api_stub import CoreApiStub
 
     stub = CoreApiStub("sim-api-key").start()
+    swipe_stub = SwipeCoreApiStub("sim-swipe-api-key").start()
     settings = Settings(table_name=backend.table_name, callback_keys="local-callback-key")
     core = CoreApiSettings(playhub_core_url=stub.url, playhub_cid="cid-1", api_keys="sim-api-key")
-    parts = build_operator_runtime(settings, core, backend.table)
+    swipe = SwipeCoreApiSettings(
+        swipe_core_url=swipe_stub.url,
+        swipe_cid=swipe_stub.cid,
+        swipe_extcid=swipe_stub.ext_cid,
+        swipe_api_keys="sim-swipe-api-key",
+    )
+    parts = build_operator_runtime(settings, core, backend.table, swipe)
     local_db.seed_catalogue(backend.table.client, backend.table.name)  # the stub's, as make run loads it
+    assert parts.swipe is not None
+    parts.swipe.catalogue.refresh()  # Swipe's game list, as the catalogue function loads it
     monkeypatch.setattr(operator_api, "operator_runtime", lambda: parts)
     install_runtime(monkeypatch, wallet, table=backend.table_name)
     yield
+    swipe_stub.stop()
     stub.stop()
 
 
@@ -123,7 +148,29 @@ def test_a_correct_ledger_passes_every_rule_and_the_money_check(stack: None, one
         assert report.checks["one URL: no action refused with 400"] == [1, 0]
 
 
-def test_the_money_check_catches_a_ledger_that_credits_wins_twice(stack: None, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("dialect", ["swipe", "mixed"])
+def test_swipes_dialect_alone_and_both_dialects_on_one_wallet_pass_every_rule_and_the_money_check(
+    stack: None, dialect: str
+) -> None:
+    transport = CountingTransport()
+    report = Simulator(transport, "local-callback-key", seed=3, dialect=dialect).run(rounds=40, concurrency=2)
+
+    assert report.money_ok, report.summary()
+    assert report.ok, report.summary()
+    assert report.run.dialect == dialect
+    routes = {path.partition("?")[0] for path in transport.paths}
+    assert routes & SWIPE_CALLBACKS == SWIPE_CALLBACKS
+    assert routes & CALLBACKS == (set() if dialect == "swipe" else {"/balance", "/bet", "/win", "/refund"})
+    assert report.checks["duplicate answered with the same tx_id"][0] > 0
+    assert report.checks["refund accepted"][0] > 0
+    assert report.checks["bet after its refund refused"][0] > 0
+    assert report.checks["wrong signature refused with 401"] == [1 if dialect == "swipe" else 2, 0]
+
+
+@pytest.mark.parametrize("dialect", ["playhub", "mixed"])
+def test_the_money_check_catches_a_ledger_that_credits_wins_twice(
+    stack: None, monkeypatch: pytest.MonkeyPatch, dialect: str
+) -> None:
     honest = rules.decide_win
 
     def double_credit(*args: Any) -> rules.Decision:
@@ -136,7 +183,9 @@ def test_the_money_check_catches_a_ledger_that_credits_wins_twice(stack: None, m
 
     monkeypatch.setattr(rules, "decide_win", double_credit)
 
-    report = Simulator(InProcessTransport(), "local-callback-key", seed=3).run(rounds=40, concurrency=1)
+    report = Simulator(InProcessTransport(), "local-callback-key", seed=3, dialect=dialect).run(
+        rounds=40, concurrency=1 if dialect == "playhub" else 2
+    )
 
     assert not report.money_ok
     assert not report.ok
