@@ -269,6 +269,7 @@ ALARM_METRICS_FROM_CODE = {
     *((f"{callback.capitalize()}5xx", f"swipe-{callback}") for callback in ("balance", "bet", "win", "refund")),
     *(("SignatureFailures", f"swipe-{callback}") for callback in ("balance", "bet", "win", "refund")),
     ("RefundsOfUnknownTransactions", "swipe-refund"),
+    ("Anomalies", "swipe-bet"),  # a txID back with another payload (SWIPE.md §12)
     ("Anomalies", "swipe-win"),
     ("Anomalies", "swipe-refund"),
 }

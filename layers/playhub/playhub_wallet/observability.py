@@ -106,6 +106,15 @@ def record_refusal(action: str, status: int, reason: str) -> None:
     log("callback refused", extra={"action": action, "status": status, "reason": reason})
 
 
+def record_reused_transaction_id(action: str) -> None:
+    """A provider's transaction id back with another payload: refused (400), and counted for review.
+
+    Swipe promises a txID unique for three months only, and we keep ours for ever (SWIPE.md §12).
+    """
+    metrics.add_metric(name="Anomalies", unit=MetricUnit.Count, value=1)
+    logger.warning("transaction id reused with another payload", extra={"action": action, "anomaly": True})
+
+
 def record_reconciliation(report: ReconciliationReport) -> None:
     """Mismatches are errors for a human: logged with the wallet and the first diverging entry."""
     metrics.add_metric(name="WalletsReconciled", unit=MetricUnit.Count, value=report.wallets_checked)

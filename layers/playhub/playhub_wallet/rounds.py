@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from playhub_wallet.accounts import Accounts
 from playhub_wallet.core_api import CoreApiClient, RoundHistory, call_playhub
 from playhub_wallet.errors import InvalidRequest, NotFound
-from playhub_wallet.state import LedgerEntry, WalletKey
+from playhub_wallet.state import LedgerEntry, Provider, WalletKey
 
 # How many of a wallet's newest entries are searched for the round (the history index holds a
 # wallet's entries in order; a round is found among the recent ones).
@@ -55,7 +55,13 @@ class Rounds:
             (game_id,) = games
         # Round ids are unique only within a game: keep the entries of this game (refunds carry none).
         entries = [entry for entry in entries if entry.game_id in (None, game_id)]
-        playhub, note = self._playhub(game_id, round_id, player_id)
+        playhub: RoundHistory | None
+        note: str | None
+        if entries and all(entry.key.provider is Provider.SWIPE for entry in entries):
+            # Swipe Games keeps no round history we could ask for (SWIPE.md §7.5): ours only.
+            playhub, note = None, "a Swipe Games round: Swipe has no round history to ask; our entries only"
+        else:
+            playhub, note = self._playhub(game_id, round_id, player_id)
         return RoundView(
             player_id,
             game_id,

@@ -140,8 +140,24 @@ def fingerprint(request: BetRequest | WinRequest | RefundRequest | Transfer, pla
         fields = request.model_dump(exclude_none=True, exclude={"amount"})
         amount = getattr(request, "amount", None)
     if amount is not None:
-        fields["amount"] = format_amount(amount, places)
+        # Every amount but a refund's stated one has at most the currency's places (check_amount).
+        fields["amount"] = format_amount(amount, places) if _fits(amount, places) else _exact_text(amount)
     return hashlib.sha256(canonical_json(fields)).hexdigest()
+
+
+def _fits(amount: Decimal, places: int) -> bool:
+    """True when the amount's value needs no more decimal places than the currency has.
+
+    Worked out from the digits, not with normalize(), which rounds to the context's 28 digits.
+    """
+    text = _exact_text(amount)
+    return len(text.partition(".")[2]) <= places
+
+
+def _exact_text(amount: Decimal) -> str:
+    """The amount's value in plain digits, every one kept, without trailing fractional zeros."""
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # Reads ---------------------------------------------------------------------------------
@@ -301,8 +317,7 @@ def decide_refund(request: RefundRequest, ref: SessionRef, snapshot: Snapshot, c
         payload,
         session_id=ref.session_id,
         change=credit,
-        # As requested: the amount a refund states (Swipe's), else what it gave back.
-        amount=request.amount if isinstance(request, StatedRefundRequest) else credit,
+        amount=_requested_refund(request, credit, ctx.places),
         outcome=outcome,
         orig_tx_id=request.orig_tx_id,
         round_id=bet.round_id if bet is not None else None,
@@ -329,6 +344,18 @@ def decide_transfer(transfer: Transfer, snapshot: Snapshot, ctx: Context) -> Dec
         key, snapshot, ctx, payload, session_id="", change=change, amount=transfer.amount, outcome=outcome
     )
     return Apply(WritePlan(entry, WalletMove(transfer.wallet, snapshot.wallet.version, change)))
+
+
+def _requested_refund(request: RefundRequest, credit: Decimal, places: int) -> Decimal:
+    """The entry's amount, as requested: what a refund states (Swipe's), else what it gave back.
+
+    A stated amount with more places than the currency is recorded as the amount given back (the
+    outcome already says it differed): written as stated it could pass DynamoDB's 38 digits, and a
+    refund refused for it would be retried for ever.
+    """
+    if isinstance(request, StatedRefundRequest) and _fits(request.amount, places):
+        return Decimal(format_amount(request.amount, places))
+    return credit
 
 
 def refund_outcome(request: RefundRequest, bet: LedgerEntry) -> str:

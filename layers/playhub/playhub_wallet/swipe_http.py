@@ -20,10 +20,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from playhub_wallet import swipe_signing
-from playhub_wallet.errors import InvalidSignature, PlayhubError
+from playhub_wallet.errors import InvalidSignature, PayloadMismatch, PlayhubError
 from playhub_wallet.http import budget_seconds, header, json_response, raw_body
 from playhub_wallet.models import Action, BalanceResponse, BetRequest, RefundRequest, TransactionResponse, WinRequest
-from playhub_wallet.observability import logger, record_callback, record_refusal
+from playhub_wallet.observability import logger, record_callback, record_refusal, record_reused_transaction_id
 from playhub_wallet.runtime import Runtime, swipe_runtime
 from playhub_wallet.state import Provider
 from playhub_wallet.swipe_errors import SwipeError, swipe_error, unexpected_error
@@ -53,6 +53,8 @@ def handle_swipe_callback(event: dict[str, Any], context: LambdaContext, action:
             return _balance(event, parts, deadline)
         return _money(event, parts, action, deadline)
     except PlayhubError as error:
+        if isinstance(error, PayloadMismatch):
+            record_reused_transaction_id(action.value)
         return _refused(action, swipe_error(error), error.details)
     except Exception:
         logger.exception("callback failed", extra={"action": action.value, "provider": Provider.SWIPE.value})

@@ -10,14 +10,16 @@ from typing import Any
 
 import pytest
 import responses
-from conftest import Backend
-from support.harness import Playhub
+from conftest import Backend, open_funded_session
+from support.harness import Playhub, Swipe
 from support.operator import CID, CORE, Operator, playhub_requests
 
 from playhub_wallet.accounts import Accounts
 from playhub_wallet.dynamodb.accounts import AccountTable
 from playhub_wallet.playhub_requests import playhub_id
 from playhub_wallet.rounds import Rounds
+from playhub_wallet.state import Provider
+from playhub_wallet.wallet import WalletService
 
 FRC_ID = "7d6c5b4a-3f2e-4d1c-9b8a-7f6e5d4c3b2a"
 
@@ -73,6 +75,25 @@ def test_a_round_shows_playhubs_record_beside_every_entry_of_ours(operator: Oper
     assert shown["ledger_search"] == {"currencies": ["EUR"], "entries_scanned": 5, "complete": True}
     sent = playhub_requests("/game-round-history")[-1]
     assert sent == {"game_id": "ph_limbo_97", "round_id": round_id, "user_id": "p-round"}  # no cid
+
+
+def test_a_swipe_round_shows_our_entries_and_asks_playhub_nothing(operator: Operator, wallet: WalletService) -> None:
+    player = open_funded_session(wallet, player_id="p-swipe-round", game_id="sg_catch_97", provider=Provider.SWIPE)
+    swipe = Swipe()
+    bet = swipe.bet(player.session_id, "10.00")
+    round_id = bet.payload["roundID"]
+    assert swipe.win(player.session_id, "4.00", round_id=round_id).status == 200
+
+    status, shown = operator.call("GET", f"/players/p-swipe-round/rounds/{round_id}")
+
+    assert status == 200, shown
+    assert shown["playhub"] is None
+    assert "Swipe" in shown["playhub_note"]
+    assert [(e["provider"], e["action"], e["balance_change"]) for e in shown["ledger"]] == [
+        ("swipe", "win", "4.00"),
+        ("swipe", "bet", "-10.00"),
+    ]
+    assert playhub_requests("/game-round-history") == []
 
 
 def test_the_game_comes_from_our_entries_when_not_given(operator: Operator) -> None:
