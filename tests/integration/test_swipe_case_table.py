@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from conftest import DYNAMO_BACKENDS, SWIPE_GAME, Backend, Player, open_funded_session
 from integration.test_case_table import emitted_metrics
+from integration.test_storage_faults import cancelled, inject, throttled
 from support.harness import FakeClock, Playhub, Swipe
 from support.requests import count_store_requests
 
@@ -479,3 +480,47 @@ def swipe_bet_payload(player: Player) -> dict[str, str]:
     from playhub_wallet.swipe_requests import round_payload
 
     return round_payload(player.session_id, "1.00")
+
+
+def test_conflicts_and_throttling_are_retried_and_the_bet_lands_once(
+    swipe: Swipe, swipe_player: Player, backend: Backend, wallet: WalletService
+) -> None:
+    inject(backend, wallet, [cancelled("None", "TransactionConflict"), throttled(), cancelled("ThrottlingError")])
+
+    answer = swipe.bet(swipe_player.session_id, "10.00")
+
+    assert (answer.status, answer.body["balance"]) == (200, "90.00")
+    assert balance_of(backend, swipe_player) == Decimal("90.00")
+
+
+def test_storage_busy_past_the_time_budget_is_a_500_swipe_refunds_with_nothing_written(
+    swipe: Swipe,
+    swipe_player: Player,
+    backend: Backend,
+    wallet: WalletService,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from playhub_wallet import http
+
+    monkeypatch.setattr(http, "_SAFETY_MARGIN_SECONDS", 4.8)  # leaves a 0.2 s budget
+    inject(backend, wallet, [throttled() for _ in range(10_000)])
+    capsys.readouterr()
+
+    answer = swipe.bet(swipe_player.session_id, "10.00")
+
+    assert answer.status == 500  # the one answer after which Swipe refunds a bet (SWIPE.md §8)
+    assert set(answer.body) == {"message", "details"}  # no code: nothing for the player to act on
+    assert "storage busy" in answer.body["details"]
+    assert balance_of(backend, swipe_player) == Decimal("100.00")
+    assert entry(backend, swipe_player, Action.BET, answer.payload["txID"]) is None
+    assert emitted_metrics(capsys.readouterr().out).get("Bet5xx") == [1.0]  # CallbackServerErrorsAlarm's
+    inject(backend, wallet, [])
+    monkeypatch.setattr(http, "_SAFETY_MARGIN_SECONDS", 0.3)
+
+    refund = swipe.refund(swipe_player.session_id, answer.payload["txID"], "10.00")
+
+    assert (refund.status, refund.body["balance"]) == (200, "100.00")
+    marker = entry(backend, swipe_player, Action.BET, answer.payload["txID"])
+    assert marker is not None
+    assert marker.kind is EntryKind.REFUND_MARKER
