@@ -1,4 +1,4 @@
-"""GET /health: the table, the catalogue and both keys readable, for the casino's monitoring (IAM-signed)."""
+"""GET /health: the table, the catalogue and every provider's keys readable, for the casino's monitoring (IAM)."""
 
 from typing import Any
 

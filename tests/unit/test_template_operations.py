@@ -222,11 +222,23 @@ def test_the_callbacks_reserved_concurrency_is_a_parameter_off_by_default() -> N
         }
 
 
-def test_health_is_an_iam_route_that_reads_the_table_and_both_keys_and_writes_nothing() -> None:
+def test_health_is_an_iam_route_that_reads_the_table_and_every_key_and_writes_nothing() -> None:
     assert api_routes()[("GET", "/health")] == "HealthFunction"
     properties = RESOURCES["HealthFunction"]["Properties"]
     (event,) = properties["Events"].values()
     assert event["Properties"]["Auth"] == {"Authorizer": "AWS_IAM"}
     assert [s["Action"] for s in statements("HealthFunction")] == [["dynamodb:GetItem"]]
     key_policies = [p["Fn::If"][0] for p in properties["Policies"] if "Fn::If" in p]
-    assert key_policies == ["UseKeyParameter", "UseApiKeyParameter"]
+    assert key_policies == [  # Playhub's callback and API keys, Swipe's callback key, Swipe's API key if served
+        "UseKeyParameter",
+        "UseApiKeyParameter",
+        "UseSwipeKeyParameter",
+        "UseSwipeApiKeyParameter",
+        "ReadSwipeApiKeySecret",
+    ]
+    # The same sources the callbacks and the operator functions read, never others.
+    variables = properties["Environment"]["Variables"]
+    for name in ("SWIPE_CALLBACK_KEY_SECRET", "SWIPE_CALLBACK_KEY_PARAMETER"):
+        assert variables[name] == RESOURCES["SwipeBetFunction"]["Properties"]["Environment"]["Variables"][name]
+    for name in ("SWIPE_CORE_URL", "SWIPE_API_KEY_SECRET", "SWIPE_API_KEY_PARAMETER"):
+        assert variables[name] == RESOURCES["LaunchFunction"]["Properties"]["Environment"]["Variables"][name]
