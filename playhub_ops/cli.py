@@ -67,9 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     launch.add_argument("game_id")
     launch.add_argument("currency")
     launch.add_argument("--locale", default="en_us")
-    launch.add_argument("--demo", action="store_true", help="Playhub's money, no callbacks")
+    launch.add_argument("--demo", action="store_true", help="the provider's money, no callbacks")
     launch.add_argument("--return-url")
     launch.add_argument("--nickname")
+    launch.add_argument("--provider", choices=["playhub", "swipe"], help="whose game (default: playhub)")
+    launch.add_argument("--platform", choices=["desktop", "mobile"], help="the player's device (swipe needs it)")
 
     for name, what in (("deposit", "put money into a wallet"), ("withdraw", "take money out of a wallet")):
         transfer = commands.add_parser(name, help=what)
@@ -150,7 +152,16 @@ def run(args: argparse.Namespace, client: OperatorClient) -> Any:
             currency=args.currency,
             locale=args.locale,
             demo=args.demo,
-            **{k: v for k, v in (("return_url", args.return_url), ("nickname", args.nickname)) if v},
+            **{
+                name: value
+                for name, value in (
+                    ("return_url", args.return_url),
+                    ("nickname", args.nickname),
+                    ("provider", args.provider),
+                    ("platform", args.platform),
+                )
+                if value
+            },
         )
     if args.command in ("deposit", "withdraw"):
         reference = args.reference or f"cli-{uuid.uuid4()}"

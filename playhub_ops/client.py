@@ -168,8 +168,8 @@ class OperatorClient:
     # Players and their money ---------------------------------------------------------------
 
     def launch(self, player_id: str, game_id: str, currency: str, locale: str = "en_us", **options: Any) -> Launched:
-        """Start a game: our session, then Playhub's game URL. options: demo, return_url, platform,
-        firstname, lastname, nickname, country."""
+        """Start a game: our session, then the provider's game URL. options: provider (playhub or
+        swipe), platform, demo, return_url, firstname, lastname, nickname, country."""
         body = {"player_id": player_id, "game_id": game_id, "currency": currency, "locale": locale}
         body |= {name: value for name, value in options.items() if value is not None}
         return cast(Launched, self.call("POST", "/games/launch", body))

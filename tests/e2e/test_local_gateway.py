@@ -25,8 +25,9 @@ from e2e.make_run import MakeRun
 from support.chromium import Chromium, Page
 from support.harness import round_payload
 
-from devtools.callbacks import SAMPLE_CALLBACK_KEY
+from devtools.callbacks import SAMPLE_CALLBACK_KEY, SAMPLE_SWIPE_CALLBACK_KEY
 from devtools.dynamodb_local import free_port
+from devtools.simulator import swipe_request
 from devtools.template import ROOT, load_template
 from playhub_ops.client import OperatorClient
 from playhub_wallet.signing import canonical_json, sign
@@ -50,6 +51,16 @@ class Gateway:
     def signed(self, path: str, payload: dict[str, str]) -> tuple[int, dict[str, str]]:
         body = canonical_json(payload)
         return self.post(path, body, {"X-REQUEST-SIGN": sign(self.key, body)})
+
+    def swipe(self, payload: dict[str, str]) -> tuple[int, dict[str, str]]:
+        """A callback in Playhub's terms, sent as Swipe Games sends it (the simulator's translation)."""
+        method, path, body, headers = swipe_request(payload, SAMPLE_SWIPE_CALLBACK_KEY)
+        request = urllib.request.Request(self.base_url + path, data=body or None, headers=headers, method=method)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback, http only
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
 
 
 @pytest.fixture(scope="module")
@@ -294,6 +305,30 @@ def test_the_operator_cli_launches_funds_and_reads_history(gateway: Gateway) -> 
     assert (code, balance.split()) == (0, ["EUR", "26.00"])
     history = json.loads(cli(gateway, "--json", "history", "carol", "EUR")[1])
     assert [entry["action"] for entry in history["transactions"]] == ["bet", "deposit"]
+
+
+def test_a_swipe_game_launched_from_the_cli_plays_on_the_same_wallet_as_playhubs(gateway: Gateway) -> None:
+    code, playhub = cli(gateway, "--json", "launch", "erin", "ph_limbo_97", "EUR")
+    assert code == 0, playhub
+    code, launched = cli(
+        gateway, "--json", "launch", "erin", "sg_catch_97", "EUR", "--provider", "swipe", "--platform", "desktop"
+    )
+    assert code == 0, launched
+    session_id = json.loads(launched)["session_id"]
+    assert session_id.startswith("sw1.")  # a Swipe session, from the Swipe Core API stub make run starts
+    assert cli(gateway, "deposit", "erin", "EUR", "20.00")[0] == 0
+
+    bet = round_payload("bet", session_id, "4.00")
+    assert gateway.swipe(bet) == (200, {"balance": "16.00", "txID": gateway.swipe(bet)[1]["txID"]})  # and replayed
+    assert gateway.signed("/bet", round_payload("bet", json.loads(playhub)["session_id"], "1.00"))[0] == 200
+    assert gateway.swipe({"action": "balance", "session_id": session_id}) == (200, {"balance": "15.00"})
+
+    history = json.loads(cli(gateway, "--json", "history", "erin", "EUR")[1])
+    assert [(entry["provider"], entry["action"]) for entry in history["transactions"]] == [
+        ("playhub", "bet"),
+        ("swipe", "bet"),
+        ("playhub", "deposit"),
+    ]
 
 
 def test_the_operator_cli_blocks_lists_and_runs_campaigns(gateway: Gateway) -> None:
