@@ -157,31 +157,28 @@ class Swipe:
         status, body = self.invoke("balance", swipe_requests.balance_event(key or self.key, session_id))
         return Answer(status, body, {"sessionID": session_id})
 
-    def bet(
-        self,
-        session_id: str,
-        amount: str = "1.00",
-        *,
-        tx_id: str | None = None,
-        round_id: str | None = None,
-        type: str = "regular",
-        fr_id: str | None = None,
-    ) -> Answer:
-        payload = swipe_requests.round_payload(session_id, amount, type=type, round_id=round_id, fr_id=fr_id)
-        return self.send("bet", {**payload, "txID": tx_id or payload["txID"]})
+    def bet(self, session_id: str, amount: str = "1.00", **fields: str | None) -> Answer:
+        """fields: tx_id, round_id, type ("regular" or "free"), fr_id."""
+        return self._round("bet", session_id, amount, **fields)
 
-    def win(
+    def win(self, session_id: str, amount: str = "1.00", **fields: str | None) -> Answer:
+        return self._round("win", session_id, amount, **fields)
+
+    def _round(
         self,
+        callback: str,
         session_id: str,
-        amount: str = "1.00",
+        amount: str,
         *,
         tx_id: str | None = None,
         round_id: str | None = None,
-        type: str = "regular",
+        type: str | None = None,
         fr_id: str | None = None,
     ) -> Answer:
-        payload = swipe_requests.round_payload(session_id, amount, type=type, round_id=round_id, fr_id=fr_id)
-        return self.send("win", {**payload, "txID": tx_id or payload["txID"]})
+        payload = swipe_requests.round_payload(
+            session_id, amount, type=type or "regular", round_id=round_id, fr_id=fr_id
+        )
+        return self.send(callback, {**payload, "txID": tx_id or payload["txID"]})
 
     def refund(
         self,
