@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("games", help="Playhub's game catalogue")
     commands.add_parser("currencies", help="Playhub's currencies")
     commands.add_parser("catalogue", help="when Playhub's catalogue was last loaded")
-    commands.add_parser("health", help="whether the stack can serve: the table, the catalogue, both keys")
+    commands.add_parser("health", help="whether the stack can serve: the table, the catalogue, every key")
 
     _add_legal_bets(commands)
     _add_campaign(commands)
@@ -264,7 +264,8 @@ def render(command: str, answer: Any) -> str:
             f"decimal places overridden: {overrides}"
         )
     if command == "health":
-        rows = [f"{'ok' if c['ok'] else 'FAILING':<8} {c['name']:<13} {c['detail']}" for c in answer["checks"]]
+        width = max((len(c["name"]) for c in answer["checks"]), default=0)
+        rows = [f"{'ok' if c['ok'] else 'FAILING':<8} {c['name']:<{width}} {c['detail']}" for c in answer["checks"]]
         return "\n".join([*rows, f"status: {answer['status']}"])
     if command == "round":
         return _round_text(answer)

@@ -207,9 +207,9 @@ def test_health_prints_each_check_and_exits_0_when_all_hold(capsys: pytest.Captu
     code, out, err = run_cli(capsys, "health")
 
     assert (code, err) == (0, "")
-    assert out.splitlines() == [
-        "ok       ledger table  readable",
-        "ok       callback key  2 keys readable",
+    assert out.splitlines() == [  # the names in a column as wide as the longest
+        "ok       ledger table readable",
+        "ok       callback key 2 keys readable",
         "status: ok",
     ]
 
@@ -225,5 +225,5 @@ def test_health_shows_the_failing_check_from_the_503_and_exits_1(capsys: pytest.
     code, out, _ = run_cli(capsys, "health")
 
     assert code == 1
-    assert "FAILING  API key       not readable" in out.splitlines()
+    assert "FAILING  API key      not readable" in out.splitlines()
     assert out.splitlines()[-1] == "status: failing"
