@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from playhub_wallet import signing
 from playhub_wallet.errors import BadRequest, InvalidSignature, PlayhubError
 from playhub_wallet.models import REQUEST_MODELS, Action, CallbackRequest, ErrorResponse
+from playhub_wallet.money import CurrencyTable
 from playhub_wallet.observability import attribute_to, logger, record_callback, record_refusal
 from playhub_wallet.runtime import runtime
 from playhub_wallet.wallet import CallbackResult, WalletService
@@ -65,10 +66,7 @@ def handle_callback(event: dict[str, Any], context: LambdaContext, action: Actio
             logger.set_correlation_id(tx_id)
         deadline = started + budget_seconds(context, parts.settings.time_budget_ms)
         result = _OPERATIONS[action](parts.wallet, request, deadline)
-        try:
-            record_callback(action, result, parts.currencies)
-        except Exception:  # the money moved: a failure to count it must not answer 500
-            logger.exception("callback applied, but its telemetry failed", extra={"action": served})
+        count_applied(action, result, parts.currencies)
         return json_response(200, result.response.model_dump())
     except PlayhubError as error:
         record_refusal(served, error.status, error.details)
@@ -79,6 +77,14 @@ def handle_callback(event: dict[str, Any], context: LambdaContext, action: Actio
         return json_response(
             500, ErrorResponse(message="internal server error", details="unexpected error").model_dump()
         )
+
+
+def count_applied(action: Action, result: CallbackResult, currencies: CurrencyTable) -> None:
+    """Count a callback that was applied; the money moved, so a failure to count it never answers 500."""
+    try:
+        record_callback(action, result, currencies)
+    except Exception:
+        logger.exception("callback applied, but its telemetry failed", extra={"action": action.value})
 
 
 def action_of(parsed_body: Any) -> Action:

@@ -21,9 +21,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from playhub_wallet import swipe_signing
 from playhub_wallet.errors import InvalidSignature, PayloadMismatch, PlayhubError
-from playhub_wallet.http import budget_seconds, header, json_response, raw_body
+from playhub_wallet.http import budget_seconds, count_applied, header, json_response, raw_body
 from playhub_wallet.models import Action, BalanceResponse, BetRequest, RefundRequest, TransactionResponse, WinRequest
-from playhub_wallet.observability import logger, record_callback, record_refusal, record_reused_transaction_id
+from playhub_wallet.observability import logger, record_refusal, record_reused_transaction_id
 from playhub_wallet.runtime import Runtime, swipe_runtime
 from playhub_wallet.state import Provider
 from playhub_wallet.swipe_errors import SwipeError, swipe_error, unexpected_error
@@ -40,7 +40,6 @@ from playhub_wallet.swipe_models import (
     to_swipe_transaction,
     to_win_request,
 )
-from playhub_wallet.wallet import CallbackResult
 
 
 def handle_swipe_callback(event: dict[str, Any], context: LambdaContext, action: Action) -> dict[str, Any]:
@@ -68,7 +67,7 @@ def _balance(event: dict[str, Any], parts: Runtime, deadline: float) -> dict[str
         raise InvalidSignature("X-REQUEST-SIGN is missing or does not match the query")
     request = to_balance_request(parse_balance_query(event.get("multiValueQueryStringParameters")))
     result = parts.wallet.balance(request, deadline, Provider.SWIPE)
-    _record(Action.BALANCE, result, parts)
+    count_applied(Action.BALANCE, result, parts.currencies)
     if not isinstance(result.response, BalanceResponse):
         raise AssertionError("a balance callback answers with a balance")
     return json_response(200, to_swipe_balance(result.response).model_dump())
@@ -87,7 +86,7 @@ def _money(event: dict[str, Any], parts: Runtime, action: Action, deadline: floa
         result = parts.wallet.win(command, deadline, Provider.SWIPE)
     else:
         result = parts.wallet.refund(command, deadline, Provider.SWIPE)
-    _record(action, result, parts)
+    count_applied(action, result, parts.currencies)
     if not isinstance(result.response, TransactionResponse):
         raise AssertionError("a money callback answers with our transaction id")
     return json_response(200, to_swipe_transaction(result.response).model_dump())
@@ -111,13 +110,6 @@ def _json_or_none(body: bytes) -> Any | None:
         return swipe_signing.parse_json(body)
     except ValueError:  # includes UnicodeDecodeError
         return None
-
-
-def _record(action: Action, result: CallbackResult, parts: Runtime) -> None:
-    try:
-        record_callback(action, result, parts.currencies)
-    except Exception:  # the money moved: a failure to count it must not answer 500
-        logger.exception("callback applied, but its telemetry failed", extra={"action": action.value})
 
 
 def _refused(action: Action, error: SwipeError, reason: str) -> dict[str, Any]:
