@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from playhub_wallet import signing, swipe_requests
+from playhub_wallet import signing, swipe_requests, swipe_signing
 from playhub_wallet.catalogue import Currencies
 from playhub_wallet.errors import SessionNotFound
 from playhub_wallet.playhub_requests import api_gateway_event, playhub_id, refund_payload, round_payload, signed_body
@@ -105,16 +105,16 @@ def probes(
 
 
 def _swipe_probe(target: str, route: str, callback: str, session_id: str, key: str) -> Probe:
+    """Signed as Swipe signs: GET /balance over its query, the others over their canonical body."""
     if callback == "balance":
-        event = swipe_requests.balance_event(key, session_id)
-        query = tuple((name, values[0]) for name, values in event["multiValueQueryStringParameters"].items())
-        return Probe(target, route, "", event["headers"][signing.SIGNATURE_HEADER], "GET", query)
+        query = {"sessionID": session_id}
+        return Probe(target, route, "", swipe_signing.query_signature(key, query), "GET", tuple(query.items()))
     if callback == "refund":
         payload = swipe_requests.refund_payload(session_id, swipe_requests.swipe_id(), "0.01")
     else:
         payload = swipe_requests.round_payload(session_id, "0.01")
-    event = swipe_requests.post_event(key, callback, payload)
-    return Probe(target, route, event["body"], event["headers"][signing.SIGNATURE_HEADER])
+    body, signature = swipe_signing.signed_body(key, payload)
+    return Probe(target, route, body.decode("utf-8"), signature)
 
 
 def _payload(action: str, session_id: str) -> dict[str, str]:
