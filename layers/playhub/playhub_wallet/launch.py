@@ -1,10 +1,13 @@
-"""Game launch: our session first, then Playhub's game session for it.
+"""Game launch: our session first, then the provider's game session for it (start_game, for
+Playhub here and for Swipe Games in swipe_launch.py).
 
-A session whose launch Playhub refused or did not answer is marked failed, never left active.
+A session whose launch the provider refused or did not answer is marked failed, never left active.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from playhub_wallet.core_api import CoreApiClient, CreateGameRequest, CreateGameResponse, User, call_playhub
@@ -28,6 +31,45 @@ class LaunchStore(Protocol):
     def update_session(
         self, session_id: str, *, status: str | None = None, game_session_id: str | None = None
     ) -> None: ...
+
+
+@dataclass(frozen=True)
+class GameStarted:
+    """What a provider answers to a launch: where the player goes, and its own game session's id."""
+
+    game_url: str
+    game_session_id: str
+
+
+def start_game(
+    wallet: WalletService,
+    store: LaunchStore,
+    request: LaunchRequest,
+    provider: Provider,
+    game: Callable[[str | None], GameStarted],
+) -> LaunchResponse:
+    """A launch once the provider's own checks passed, the same for every provider.
+
+    A demo game has no session of ours. Otherwise, for a player not blocked: the wallet, our session
+    of that provider, then the provider's game for it (`game`). Whatever went wrong with the game,
+    a session the provider may never have seen is marked failed, never left active.
+    """
+    if request.demo:
+        started = game(None)
+        return LaunchResponse(session_id=None, game_url=started.game_url, game_session_id=started.game_session_id)
+    if store.player_blocked(request.player_id):
+        raise Forbidden(f"player {request.player_id} is blocked")
+    store.ensure_wallet(WalletKey(request.player_id, request.currency))
+    session = wallet.open_session(request.player_id, request.currency, request.game_id, provider)
+    try:
+        started = game(session.session_id)
+    except Exception:
+        store.update_session(session.session_id, status=FAILED)
+        raise
+    store.update_session(session.session_id, game_session_id=started.game_session_id)
+    return LaunchResponse(
+        session_id=session.session_id, game_url=started.game_url, game_session_id=started.game_session_id
+    )
 
 
 class GameLauncher:
@@ -58,23 +100,12 @@ class GameLauncher:
             return self._swipe.launch(request)
         # Before anything is written: a game, locale and currency Playhub's catalogue lists.
         self._catalogue.check_launch(request.game_id, request.currency, request.locale)
-        if request.demo:
-            answer = self._create_game(request, session_id=None)
-            return LaunchResponse(session_id=None, game_url=answer.game_url, game_session_id=answer.game_session_id)
-        if self._store.player_blocked(request.player_id):
-            raise Forbidden(f"player {request.player_id} is blocked")
-        self._store.ensure_wallet(WalletKey(request.player_id, request.currency))
-        session = self._wallet.open_session(request.player_id, request.currency, request.game_id)
-        try:
-            answer = self._create_game(request, session_id=session.session_id)
-        except Exception:
-            # Whatever went wrong, a session Playhub may never have seen must not stay active.
-            self._store.update_session(session.session_id, status=FAILED)
-            raise
-        self._store.update_session(session.session_id, game_session_id=answer.game_session_id)
-        return LaunchResponse(
-            session_id=session.session_id, game_url=answer.game_url, game_session_id=answer.game_session_id
-        )
+
+        def game(session_id: str | None) -> GameStarted:
+            answer = self._create_game(request, session_id)
+            return GameStarted(answer.game_url, answer.game_session_id)
+
+        return start_game(self._wallet, self._store, request, Provider.PLAYHUB, game)
 
     def _create_game(self, request: LaunchRequest, session_id: str | None) -> CreateGameResponse:
         user = (

@@ -3,17 +3,18 @@ callbacks find), then Swipe's game session for it.
 
 Checked before anything is written: the game, locale, platform and currency against Swipe's
 cached game list, and that we know the currency's decimal places (the table Playhub's launches
-use: Swipe has no currency call). A session whose launch Swipe refused or did not answer is
-marked failed, never left active, as for Playhub.
+use: Swipe has no currency call). The rest is every provider's launch (launch.start_game): a
+session whose launch Swipe refused or did not answer is marked failed, never left active.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from playhub_wallet.errors import Forbidden, InvalidRequest
+from playhub_wallet.errors import InvalidRequest
+from playhub_wallet.launch import GameStarted, start_game
 from playhub_wallet.operator_models import LaunchRequest, LaunchResponse
-from playhub_wallet.state import Provider, WalletKey
+from playhub_wallet.state import Provider
 from playhub_wallet.swipe_core_api import CreateNewGameRequest, CreateNewGameResponse, User
 from playhub_wallet.swipe_upstream import call_swipe
 
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
     from playhub_wallet.swipe_catalogue import SwipeCatalogue
     from playhub_wallet.swipe_core_api import SwipeCoreApiClient
     from playhub_wallet.wallet import WalletService
-
-FAILED = "failed"
 
 
 class SwipeGameLauncher:
@@ -48,21 +47,12 @@ class SwipeGameLauncher:
         self._catalogue.check_launch(request.game_id, request.currency, request.locale, request.platform)
         if not self._currencies.knows(request.currency):
             raise InvalidRequest(f"currency: the decimal places of {request.currency} are not known to this stack")
-        if request.demo:
-            answer = self._create_game(request, session_id=None)
-            return LaunchResponse(session_id=None, game_url=answer.game_url, game_session_id=answer.gs_id)
-        if self._store.player_blocked(request.player_id):
-            raise Forbidden(f"player {request.player_id} is blocked")
-        self._store.ensure_wallet(WalletKey(request.player_id, request.currency))
-        session = self._wallet.open_session(request.player_id, request.currency, request.game_id, Provider.SWIPE)
-        try:
-            answer = self._create_game(request, session_id=session.session_id)
-        except Exception:
-            # Whatever went wrong, a session Swipe may never have seen must not stay active.
-            self._store.update_session(session.session_id, status=FAILED)
-            raise
-        self._store.update_session(session.session_id, game_session_id=answer.gs_id)
-        return LaunchResponse(session_id=session.session_id, game_url=answer.game_url, game_session_id=answer.gs_id)
+
+        def game(session_id: str | None) -> GameStarted:
+            answer = self._create_game(request, session_id)
+            return GameStarted(answer.game_url, answer.gs_id)
+
+        return start_game(self._wallet, self._store, request, Provider.SWIPE, game)
 
     def _create_game(self, request: LaunchRequest, session_id: str | None) -> CreateNewGameResponse:
         assert request.platform is not None
