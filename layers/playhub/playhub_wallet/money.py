@@ -102,6 +102,21 @@ def check_places(amount: Decimal, places: int, currency: str) -> None:
         raise ValueError(f"{currency} amounts have at most {places} decimal places")
 
 
+def exact_text(amount: Decimal) -> str:
+    """The amount's value in plain digits, every one kept, without trailing fractional zeros."""
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fits_places(amount: Decimal, places: int) -> bool:
+    """True when the amount's value needs no more decimal places than the currency has ("10.500"
+    fits 2; check_places, stricter, refuses it as written).
+
+    Worked out from the digits, not with normalize(), which rounds to the context's 28 digits.
+    """
+    return len(exact_text(amount).partition(".")[2]) <= places
+
+
 def format_amount(amount: Decimal, places: int) -> str:
     """Render a balance with exactly the currency's decimal places ("100.10")."""
     return format(amount.quantize(Decimal(1).scaleb(-places)), "f")

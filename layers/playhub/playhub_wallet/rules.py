@@ -20,7 +20,7 @@ from playhub_wallet.errors import (
     SessionNotFound,
 )
 from playhub_wallet.models import Action, BetRequest, RefundRequest, StatedRefundRequest, WinRequest
-from playhub_wallet.money import add_money, check_places, format_amount
+from playhub_wallet.money import add_money, check_places, exact_text, fits_places, format_amount
 from playhub_wallet.sessions import SessionRef
 from playhub_wallet.signing import canonical_json
 from playhub_wallet.state import (
@@ -141,23 +141,8 @@ def fingerprint(request: BetRequest | WinRequest | RefundRequest | Transfer, pla
         amount = getattr(request, "amount", None)
     if amount is not None:
         # Every amount but a refund's stated one has at most the currency's places (check_amount).
-        fields["amount"] = format_amount(amount, places) if _fits(amount, places) else _exact_text(amount)
+        fields["amount"] = format_amount(amount, places) if fits_places(amount, places) else exact_text(amount)
     return hashlib.sha256(canonical_json(fields)).hexdigest()
-
-
-def _fits(amount: Decimal, places: int) -> bool:
-    """True when the amount's value needs no more decimal places than the currency has.
-
-    Worked out from the digits, not with normalize(), which rounds to the context's 28 digits.
-    """
-    text = _exact_text(amount)
-    return len(text.partition(".")[2]) <= places
-
-
-def _exact_text(amount: Decimal) -> str:
-    """The amount's value in plain digits, every one kept, without trailing fractional zeros."""
-    text = format(amount, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # Reads ---------------------------------------------------------------------------------
@@ -353,7 +338,7 @@ def _requested_refund(request: RefundRequest, credit: Decimal, places: int) -> D
     outcome already says it differed): written as stated it could pass DynamoDB's 38 digits, and a
     refund refused for it would be retried for ever.
     """
-    if isinstance(request, StatedRefundRequest) and _fits(request.amount, places):
+    if isinstance(request, StatedRefundRequest) and fits_places(request.amount, places):
         return Decimal(format_amount(request.amount, places))
     return credit
 
