@@ -43,7 +43,7 @@ import requests
 
 from devtools.callbacks import SAMPLE_CALLBACK_KEY, SAMPLE_SWIPE_CALLBACK_KEY
 from devtools.report import Report, RunInfo, json_text, to_html
-from playhub_wallet import swipe_signing
+from playhub_wallet import swipe_requests, swipe_signing
 from playhub_wallet.playhub_requests import refund_payload, round_payload
 from playhub_wallet.signing import SIGNATURE_HEADER, canonical_json, sign
 
@@ -397,24 +397,18 @@ def swipe_request(payload: dict[str, str], key: str) -> tuple[str, str, bytes, d
     if action == "balance":
         signature = swipe_signing.query_signature(key, {"sessionID": session_id})
         return "GET", f"/swipe/balance?{urlencode({'sessionID': session_id})}", b"", {SIGNATURE_HEADER: signature}
+    # Swipe's bodies as swipe_requests writes them, with this callback's own ids.
     if action == "refund":
-        body: dict[str, str] = {
-            "sessionID": session_id,
-            "txID": payload["tx_id"],
-            "origTxID": payload["orig_tx_id"],
-            "amount": payload["amount"],
-            "roundID": payload["round_id"],
-        }
+        body = swipe_requests.refund_payload(
+            session_id, payload["orig_tx_id"], payload["amount"], round_id=payload["round_id"]
+        )
     else:
-        body = {
-            "type": "free" if payload["type"] == "free" else "regular",
-            "sessionID": session_id,
-            "amount": payload["amount"],
-            "txID": payload["tx_id"],
-            "roundID": payload["round_id"],
-        }
-        if "frc_id" in payload:
-            body["frID"] = payload["frc_id"]  # our campaign's id, as Swipe sends it back
+        swipe_type = "free" if payload["type"] == "free" else "regular"
+        fr_id = payload.get("frc_id")  # our campaign's id, as Swipe sends it back
+        body = swipe_requests.round_payload(
+            session_id, payload["amount"], type=swipe_type, round_id=payload["round_id"], fr_id=fr_id
+        )
+    body["txID"] = payload["tx_id"]
     raw, signature = swipe_signing.signed_body(key, body)
     return "POST", f"/swipe/{action}", raw, {SIGNATURE_HEADER: signature, "Content-Type": "application/json"}
 
