@@ -156,7 +156,11 @@ def test_swipes_callbacks_read_swipes_key_and_not_playhubs() -> None:
         properties = RESOURCES[function]["Properties"]
         conditions = [policy["Fn::If"][0] for policy in properties["Policies"] if "Fn::If" in policy]
         assert conditions == ["UseSwipeKeyParameter"], function
-        assert properties["Environment"]["Variables"]["SWIPE_CALLBACK_KEYS"] == ""
+        assert not {"SWIPE_CALLBACK_KEYS", "CALLBACK_KEYS"} & set(properties["Environment"]["Variables"])
+    # Where Swipe's key lives is every function's to know, as Playhub's is; only these may read it.
+    variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["SWIPE_CALLBACK_KEYS"] == ""  # only local runs set it
+    assert "Fn::If" in variables["SWIPE_CALLBACK_KEY_SECRET"]
 
 
 def test_the_outputs_give_playhub_the_four_callback_urls_and_the_one_url() -> None:
