@@ -33,8 +33,12 @@ class EnvironmentSettings(BaseModel):
             raise RuntimeError(f"invalid configuration: {problems}") from None
 
 
+def _given(*sources: str | None) -> int:
+    return sum(1 for source in sources if source)
+
+
 def _exactly_one(*sources: str | None) -> bool:
-    return sum(1 for source in sources if source) == 1
+    return _given(*sources) == 1
 
 
 class Settings(EnvironmentSettings):
@@ -78,16 +82,18 @@ class Settings(EnvironmentSettings):
 
     @model_validator(mode="after")
     def _at_most_one_swipe_key_source(self) -> Settings:
-        sources = (self.swipe_callback_keys, self.swipe_callback_key_secret, self.swipe_callback_key_parameter)
-        if sum(1 for source in sources if source) > 1:
+        if self._swipe_key_sources() > 1:
             raise ValueError(
                 "set at most one of SWIPE_CALLBACK_KEYS, SWIPE_CALLBACK_KEY_SECRET, SWIPE_CALLBACK_KEY_PARAMETER"
             )
         return self
 
+    def _swipe_key_sources(self) -> int:
+        return _given(self.swipe_callback_keys, self.swipe_callback_key_secret, self.swipe_callback_key_parameter)
+
     def swipe_callback_key_source(self) -> KeySource:
         """Where Swipe's Integration API key(s) live; a Swipe callback function without one fails at start."""
-        if not any((self.swipe_callback_keys, self.swipe_callback_key_secret, self.swipe_callback_key_parameter)):
+        if not self._swipe_key_sources():
             raise RuntimeError(
                 "invalid configuration: set one of SWIPE_CALLBACK_KEYS, SWIPE_CALLBACK_KEY_SECRET, "
                 "SWIPE_CALLBACK_KEY_PARAMETER"
