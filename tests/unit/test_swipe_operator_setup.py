@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from devtools.swipe_core_api_stub import LOCAL_SWIPE_CID, LOCAL_SWIPE_EXTCID, SwipeCoreApiStub
-from playhub_wallet.settings import swipe_from_environment
+from playhub_wallet.settings import Settings, swipe_from_environment
 from playhub_wallet.swipe_core_api import (
     CreateFreeRoundsRequest,
     CreateNewGameRequest,
@@ -133,3 +133,14 @@ def test_the_stub_refuses_another_key_or_brand_with_401(stub: SwipeCoreApiStub, 
         client(stub, key, ext_cid).games()
 
     assert refused.value.status == 401
+
+
+def test_swipes_callback_key_comes_from_one_source_and_a_swipe_callback_needs_one() -> None:
+    base = {"TABLE_NAME": "t", "CALLBACK_KEYS": "k"}
+    with pytest.raises(RuntimeError, match="at most one of SWIPE_CALLBACK_KEYS"):
+        Settings.from_environment({**base, "SWIPE_CALLBACK_KEYS": "a", "SWIPE_CALLBACK_KEY_SECRET": "arn:secret"})
+    with pytest.raises(RuntimeError, match="set one of SWIPE_CALLBACK_KEYS"):
+        Settings.from_environment(base).swipe_callback_key_source()
+    assert Settings.from_environment({**base, "SWIPE_CALLBACK_KEYS": "a"}).swipe_callback_key_source().current() == (
+        "a",
+    )
